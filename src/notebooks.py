@@ -1,0 +1,70 @@
+"""Execute a notebook top to bottom with papermill, then strip run/editor metadata before commit.
+
+    python -m src.notebooks run notebooks/baseline.ipynb -p dataset ghc [-o out.ipynb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+KEEP_CELL_META = {"tags"}  # `parameters` / `injected-parameters` tags are all we need
+
+
+def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove papermill/editor metadata (timings, widths, ids noise) so diffs show content only."""
+    nb.metadata = nbformat.from_dict(
+        {k: v for k, v in nb.metadata.items() if k in {"kernelspec", "language_info"}}
+    )
+    for cell in nb.cells:
+        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in KEEP_CELL_META})
+    return nb
+
+
+def _value(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def run(path: str | Path, params: dict | None = None, output: str | Path | None = None, cwd: str | Path | None = None) -> Path:
+    """Run `path` with papermill (parameters injected), strip metadata, write to `output` (default: in place)."""
+    import papermill as pm
+
+    path = Path(path)
+    output = Path(output) if output else path
+    pm.execute_notebook(
+        str(path),
+        str(output),
+        parameters=params or {},
+        cwd=str(cwd or ROOT),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    nb = nbformat.read(output, as_version=4)
+    nbformat.write(strip(nb), output)
+    return output
+
+
+def main() -> None:
+    """CLI: run one notebook with -p NAME VALUE parameters."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cmd", choices=["run", "strip"])
+    ap.add_argument("notebook")
+    ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    ap.add_argument("-o", "--output")
+    a = ap.parse_args()
+    if a.cmd == "strip":
+        nb = nbformat.read(a.notebook, as_version=4)
+        nbformat.write(strip(nb), a.output or a.notebook)
+        return
+    run(a.notebook, {k: _value(v) for k, v in a.p}, a.output)
+
+
+if __name__ == "__main__":
+    main()
