@@ -15,6 +15,11 @@ def results_dir() -> Path:
     return Path(os.environ.get("TOXIC_RESULTS_DIR", RESULTS_DIR))
 
 
+def models_dir() -> Path:
+    """Where saved models go: $TOXIC_MODELS_DIR (tests, CI fixture runs) or models/."""
+    return Path(os.environ.get("TOXIC_MODELS_DIR", RESULTS_DIR.parent / "models"))
+
+
 def model_entry(total: int, trainable: int, size_bytes: int, scores: dict, **extra) -> dict:
     """One model's record: params, bytes on disk, {"validation": M, "test": M} and any extras."""
     return {"params": {"total": int(total), "trainable": int(trainable)}, "size_bytes": int(size_bytes), **scores, **extra}
