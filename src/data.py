@@ -117,7 +117,7 @@ def _check_ids(df: pd.DataFrame, path: Path, id_col: str | None) -> None:
         return
     dup = df[id_col].duplicated(keep=False)
     if dup.any():
-        rows = list(np.flatnonzero(dup.to_numpy())[:5])
+        rows = np.flatnonzero(dup.to_numpy())[:5].tolist()
         raise ValueError(f"{path}: duplicate {id_col!r} values at data rows {rows} (0-based); ids must be unique.")
 
 
@@ -140,7 +140,7 @@ def _texts(df: pd.DataFrame, path: Path, col: str, notes: dict[str, int], key: s
     text = df[col]
     empty = text.str.strip() == ""
     if empty.any():
-        rows = list(np.flatnonzero(empty.to_numpy())[:5])
+        rows = np.flatnonzero(empty.to_numpy())[:5].tolist()
         if missing_text == "error":
             raise ValueError(f"{path}: empty/missing {col!r} at data rows {rows} (0-based). Fill or remove them.")
         warnings.warn(f"{path}: {int(empty.sum())} empty/missing texts kept as '' (first rows {rows}).", stacklevel=3)
@@ -155,7 +155,9 @@ def _frame(text: pd.Series, y: np.ndarray, labels: tuple[str, ...]) -> pd.DataFr
     return out
 
 
-def load_files(spec: DatasetSpec, folder: Path, missing_text: str = "replace") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def load_files(
+    spec: DatasetSpec, folder: Path, missing_text: str = "replace"
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Read and validate the train and official test files of a dataset from `folder`."""
     notes: dict[str, int] = {}
     cols = ([spec.id_col] if spec.id_col else []) + [spec.text_col]

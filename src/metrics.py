@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, precision_recall_curve, precision_recall_fscore_support, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    precision_recall_curve,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float:
@@ -65,7 +70,11 @@ def evaluate(
     per_auc = {name: _auc(y[:, j], p[:, j]) for j, name in enumerate(labels)}
     per_ap = {name: _ap(y[:, j], p[:, j]) for j, name in enumerate(labels)}
     m: dict = {
-        "roc_auc": {"micro": _auc(y.ravel(), p.ravel()), "macro": float(np.nanmean(list(per_auc.values()))), "per_label": per_auc},
+        "roc_auc": {
+            "micro": _auc(y.ravel(), p.ravel()),
+            "macro": float(np.nanmean(list(per_auc.values()))),
+            "per_label": per_auc,
+        },
         "average_precision": {
             "micro": _ap(y.ravel(), p.ravel()),
             "macro": float(np.nanmean(list(per_ap.values()))),
@@ -121,7 +130,11 @@ def per_label_table(m: dict, at: str = "at_tuned") -> pd.DataFrame:
     """Per-label precision, recall, F1, support, ROC AUC and average precision (LABELS order)."""
     rows = {}
     for name, r in m[at]["per_label"].items():
-        rows[name] = {**r, "roc_auc": m["roc_auc"]["per_label"][name], "avg_precision": m["average_precision"]["per_label"][name]}
+        rows[name] = {
+            **r,
+            "roc_auc": m["roc_auc"]["per_label"][name],
+            "avg_precision": m["average_precision"]["per_label"][name],
+        }
         if at == "at_tuned":
             rows[name]["threshold"] = m["at_tuned"]["thresholds"][name]
     for name, d in m.get("derived", {}).items():

@@ -1,6 +1,6 @@
 """Execute a notebook top to bottom with papermill, then strip run/editor metadata before commit.
 
-    python -m src.notebooks run notebooks/baseline.ipynb -p dataset ghc [-o out.ipynb]
+python -m src.notebooks run notebooks/baseline.ipynb -p dataset ghc [-o out.ipynb]
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ KEEP_CELL_META = {"tags"}  # `parameters` / `injected-parameters` tags are all w
 
 def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Remove papermill/editor metadata (timings, widths, ids noise) so diffs show content only."""
-    nb.metadata = nbformat.from_dict(
-        {k: v for k, v in nb.metadata.items() if k in {"kernelspec", "language_info"}}
-    )
+    nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k in {"kernelspec", "language_info"}})
     for cell in nb.cells:
         cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in KEEP_CELL_META})
     return nb
@@ -32,7 +30,9 @@ def _value(text: str):
         return text
 
 
-def run(path: str | Path, params: dict | None = None, output: str | Path | None = None, cwd: str | Path | None = None) -> Path:
+def run(
+    path: str | Path, params: dict | None = None, output: str | Path | None = None, cwd: str | Path | None = None
+) -> Path:
     """Run `path` with papermill (parameters injected), strip metadata, write to `output` (default: in place)."""
     import papermill as pm
 

@@ -22,7 +22,12 @@ def models_dir() -> Path:
 
 def model_entry(total: int, trainable: int, size_bytes: int, scores: dict, **extra) -> dict:
     """One model's record: params, bytes on disk, {"validation": M, "test": M} and any extras."""
-    return {"params": {"total": int(total), "trainable": int(trainable)}, "size_bytes": int(size_bytes), **scores, **extra}
+    return {
+        "params": {"total": int(total), "trainable": int(trainable)},
+        "size_bytes": int(size_bytes),
+        **scores,
+        **extra,
+    }
 
 
 def _clean(x):

@@ -1,0 +1,88 @@
+"""One-file checkpoints: weights, model config, labels, tuned thresholds and the tokenizer together."""
+
+from __future__ import annotations
+
+import io
+import pickle
+from pathlib import Path
+
+import torch
+
+from src.model import Encoder, ModelConfig
+
+FORMAT = "toxic-small/encoder/v1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, corrupt, truncated, foreign or inconsistent."""
+
+
+def save(path: str | Path, model: Encoder, tokenizer, labels, thresholds: dict[str, float], **meta) -> int:
+    """Write the checkpoint (atomically: temp file + rename); returns its size in bytes."""
+    missing = [lab for lab in labels if lab not in thresholds]
+    if missing:
+        raise ValueError(f"no tuned threshold for labels {missing}")
+    doc = {
+        "format": FORMAT,
+        "config": model.cfg.to_dict(),
+        "embedding": getattr(model.embed, "spec", None),  # None: a plain nn.Embedding
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "labels": list(labels),
+        "thresholds": {k: float(v) for k, v in thresholds.items()},
+        "tokenizer": tokenizer.state(),
+        "meta": meta,
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(doc, tmp)
+    tmp.replace(path)
+    return path.stat().st_size
+
+
+def _tokenizer(state: dict):
+    kind = state.get("kind")
+    if kind == "bpe":
+        from src.tokenizers import BPETokenizer
+
+        return BPETokenizer.from_state(state)
+    if kind == "word":
+        from src.glove import WordTokenizer
+
+        return WordTokenizer.from_state(state)
+    raise CheckpointError(f"unknown tokenizer kind {kind!r}")
+
+
+def _embedding(spec: dict | None, cfg: ModelConfig):
+    if spec is None:
+        return None
+    from src.glove import GloveEmbedding
+
+    return GloveEmbedding.from_spec(spec)
+
+
+def load(path: str | Path, labels=None, config: ModelConfig | None = None, map_location: str = "cpu"):
+    """Read a checkpoint -> (model in eval mode, tokenizer, doc); checks labels/config if given."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint not found")
+    try:
+        raw = path.read_bytes()
+        doc = torch.load(io.BytesIO(raw), map_location=map_location, weights_only=False)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, OSError, ValueError, AttributeError) as e:
+        raise CheckpointError(
+            f"{path}: corrupt or truncated checkpoint ({type(e).__name__}); re-save or retrain it"
+        ) from e
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a toxic-small encoder checkpoint (format {FORMAT} expected)")
+    if labels is not None and list(labels) != doc["labels"]:
+        raise CheckpointError(f"{path}: trained for labels {doc['labels']}, expected {list(labels)}")
+    cfg = ModelConfig(**doc["config"])
+    if config is not None and config != cfg:
+        raise CheckpointError(f"{path}: model config differs from the expected one: {cfg} != {config}")
+    model = Encoder(cfg, embedding=_embedding(doc.get("embedding"), cfg))
+    try:
+        model.load_state_dict(doc["state_dict"])
+    except RuntimeError as e:
+        raise CheckpointError(f"{path}: weights do not match the stored config ({str(e).splitlines()[0]})") from e
+    return model.eval(), _tokenizer(doc["tokenizer"]), doc

@@ -1,0 +1,197 @@
+"""Regenerate REPORT.md's tables from results/*.json (text outside the markers is left untouched).
+
+python -m src.report [--wall-seconds N] [--results DIR] [--report PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from src.results import results_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ("LookAtData", "baseline", "BaseAttention", "BestResult", "Shrink", "bench")  # table order
+NOT_RUN = "(not run yet)"
+# The report's own numbers (Jigsaw 2018), typed in by hand: they are not reproducible here.
+PUBLISHED = [
+    ("LookAtData", "~90% of comments have no label; 200 tokens cover 90% of comments (chosen max length)"),
+    ("baseline", "bag-of-words model, one classifier per label; no numbers we can confirm"),
+    ("BaseAttention", "attention-based network; numbers not recoverable from the material we have"),
+    (
+        "BestResult",
+        "F1 micro 0.69, F1 macro 0.42; threat F1 0.00, identity_hate F1 0.00; ROC AUC apparently from hard labels",
+    ),
+]
+
+
+def load_all(directory: Path) -> dict[str, dict | None]:
+    """Each known notebook's results file, or None where it has not been run (or cannot be parsed)."""
+    out: dict[str, dict | None] = {}
+    for nb in NOTEBOOKS:
+        path = directory / f"{nb}.json"
+        try:
+            out[nb] = json.loads(path.read_text()) if path.is_file() else None
+        except json.JSONDecodeError:
+            out[nb] = None
+    return out
+
+
+def md_table(header: list[str], rows: list[list]) -> str:
+    """A GitHub markdown table; floats to 3 decimals, None as an em dash."""
+
+    def cell(v) -> str:
+        if v is None:
+            return "—"
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _get(d: dict | None, *keys):
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return None
+        d = d[k]
+    return d
+
+
+def table_data(doc: dict | None) -> str:
+    """Data overview from LookAtData.json: counts and rates per split, all-zero share, length quantiles."""
+    if doc is None:
+        return NOT_RUN
+    rows = []
+    for lab in doc["labels"]:
+        rows.append([lab, *[_get(doc, "counts", s, lab) for s in ("train", "validation", "test")]])
+        rows[-1] += [_get(doc, "rates", s, lab) for s in ("train", "validation", "test")]
+    rows.append(["rows", *[_get(doc, "counts", s, "rows") for s in ("train", "validation", "test")], None, None, None])
+    head = ["label", "train n", "val n", "test n", "train rate", "val rate", "test rate"]
+    q = doc.get("length_quantiles", {})
+    lens = "; ".join(f"{tok}: 90% ≤ {v.get('q90', 0):.0f}, 95% ≤ {v.get('q95', 0):.0f} tokens" for tok, v in q.items())
+    return (
+        f"Dataset: **{doc['dataset']}**. Share of train rows with no label: {doc['all_zero_share']:.3f}.\n"
+        f"Comment length ({lens}).\n\n" + md_table(head, rows)
+    )
+
+
+def _size(b) -> str | None:
+    return None if b is None else f"{b / 1e6:.1f} MB"
+
+
+def table_models(docs: dict[str, dict | None]) -> str:
+    """One row per model of every results file that has models (best model marked with *)."""
+    rows = []
+    for nb, doc in docs.items():
+        if not doc or not isinstance(doc.get("models"), dict):
+            continue
+        for name, m in doc["models"].items():
+            rows.append(
+                [
+                    nb,
+                    name + (" *" if name == doc.get("best") else ""),
+                    doc.get("dataset"),
+                    _get(m, "params", "total"),
+                    _get(m, "params", "trainable"),
+                    _size(m.get("size_bytes")),
+                    _get(m, "test", "roc_auc", "macro"),
+                    _get(m, "test", "at_tuned", "f1", "micro"),
+                    _get(m, "test", "at_tuned", "f1", "macro"),
+                    _get(m, "test", "derived", "hate", "f1_at_tuned"),
+                ]
+            )
+    if not rows:
+        return NOT_RUN
+    head = ["notebook", "model", "dataset", "params", "trainable", "size", "test ROC AUC macro"]
+    head += ["test F1 micro (tuned)", "test F1 macro (tuned)", "test hate F1 (derived)"]
+    return (
+        md_table(head, rows)
+        + "\n\n`*` = the notebook's best model (picked on validation). F1 at validation-tuned thresholds."
+    )
+
+
+def table_per_label(docs: dict[str, dict | None]) -> str:
+    """Test ROC AUC and tuned F1 per label for each notebook's best model."""
+    rows, labels = [], None
+    for nb, doc in docs.items():
+        best = _get(doc, "models", _get(doc, "best"))
+        if not best:
+            continue
+        labels = labels or doc["labels"]
+        cells = [
+            f"{_fmt(_get(best, 'test', 'roc_auc', 'per_label', lab))} / {_fmt(_get(best, 'test', 'at_tuned', 'per_label', lab, 'f1'))}"
+            for lab in labels
+        ]
+        rows.append([nb, doc["best"], *cells])
+    if not rows:
+        return NOT_RUN
+    return (
+        md_table(["notebook", "best model", *labels], rows)
+        + "\n\nEach cell: test ROC AUC / test F1 at the validation-tuned threshold."
+    )
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else f"{v:.3f}"
+
+
+def table_published() -> str:
+    """The report's own Jigsaw numbers, hand-typed and labelled as such."""
+    return "**report (Jigsaw, as published)** — not reproduced here:\n\n" + md_table(
+        ["notebook", "what the report says"], [list(r) for r in PUBLISHED]
+    )
+
+
+def table_time(directory: Path, wall_seconds: int | None) -> str:
+    """Wall time of the last full `make report`, stored in results/report_time.json."""
+    path = directory / "report_time.json"
+    if wall_seconds is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"wall_seconds": int(wall_seconds)}) + "\n")
+    if not path.is_file():
+        return NOT_RUN
+    s = int(json.loads(path.read_text())["wall_seconds"])
+    return f"Last full `make report` (all notebooks, set-up excluded): {s} s ({s / 60:.1f} min)."
+
+
+def fill(text: str, name: str, body: str) -> str:
+    """Replace what sits between `<!-- BEGIN table:name -->` and `<!-- END table:name -->`."""
+    pat = re.compile(rf"(<!-- BEGIN table:{re.escape(name)} -->\n).*?(\n?<!-- END table:{re.escape(name)} -->)", re.S)
+    return pat.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2).lstrip("\n"), text)
+
+
+def render(report: Path, directory: Path, wall_seconds: int | None = None) -> str:
+    """Fill every table of `report` from the results files in `directory`; writes and returns the text."""
+    docs = load_all(directory)
+    tables = {
+        "data": table_data(docs["LookAtData"]),
+        "models": table_models(docs),
+        "per_label": table_per_label(docs),
+        "published": table_published(),
+        "time": table_time(directory, wall_seconds),
+    }
+    text = report.read_text()
+    for name, body in tables.items():
+        text = fill(text, name, body)
+    report.write_text(text)
+    return text
+
+
+def main() -> None:
+    """CLI: regenerate REPORT.md from results/."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--wall-seconds", type=int, default=None, help="wall time of `make report`, stored and shown")
+    ap.add_argument(
+        "--results", type=Path, default=None, help="results folder (default: $TOXIC_RESULTS_DIR or results/)"
+    )
+    ap.add_argument("--report", type=Path, default=ROOT / "REPORT.md")
+    a = ap.parse_args()
+    render(a.report, a.results or results_dir(), a.wall_seconds)
+    print(f"updated {a.report}")
+
+
+if __name__ == "__main__":
+    main()

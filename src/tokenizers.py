@@ -1,0 +1,110 @@
+"""BPE tokenizer (youtokentome) trained on the training split only, storable inside a checkpoint."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import youtokentome as yttm
+
+from src.data import clean_text
+
+PAD, UNK, BOS, EOS = 0, 1, 2, 3  # youtokentome's special ids, PAD first so masks are `ids != 0`
+
+
+@contextlib.contextmanager
+def _quiet_fds():
+    """Silence C-level stdout/stderr: youtokentome logs its training there, past Python's sys.stdout."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), 1)
+        os.dup2(null.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
+def _check_model(data: bytes) -> None:
+    """Validate youtokentome's text format before its C++ loader sees it (garbage crashes the process).
+
+    Layout: "n_chars n_merges", n_chars lines "codepoint id", n_merges lines "left right id", 4 special ids.
+    """
+    try:
+        lines = [[int(v) for v in ln.split()] for ln in data.decode("ascii").strip().splitlines()]
+        n_chars, n_merges = lines[0]
+        widths = [len(ln) for ln in lines[1:]]
+        ok = widths == [2] * n_chars + [3] * n_merges + [4]
+    except (UnicodeDecodeError, ValueError, IndexError):
+        ok = False
+    if not ok:
+        raise ValueError("not a youtokentome BPE model (unreadable or truncated); retrain the tokenizer")
+
+
+class BPETokenizer:
+    """Byte-pair encoding over (optionally cleaned) text; ids truncated to `max_len`."""
+
+    kind = "bpe"
+    pad_id = PAD
+
+    def __init__(self, model_bytes: bytes, max_len: int = 200, clean: bool = True):
+        self.model_bytes, self.max_len, self.clean = model_bytes, max_len, clean
+        _check_model(model_bytes)
+        with tempfile.NamedTemporaryFile(suffix=".yttm", delete=False) as f:
+            f.write(model_bytes)
+        try:
+            self.bpe = yttm.BPE(f.name)  # yttm reads models from files only
+        finally:
+            Path(f.name).unlink(missing_ok=True)
+
+    @classmethod
+    def train(
+        cls, texts: list[str], vocab_size: int, max_len: int = 200, clean: bool = True, seed: int = 0
+    ) -> BPETokenizer:
+        """Learn merges on `texts` (the training split only, never validation/test)."""
+        with tempfile.TemporaryDirectory() as d:
+            corpus, model = Path(d) / "train.txt", Path(d) / "bpe.model"
+            lines = (clean_text(t) if clean else " ".join(t.split()) for t in texts)
+            corpus.write_text("\n".join(lines) + "\n")
+            # One thread: youtokentome's multi-threaded counting is not bit-for-bit reproducible.
+            with _quiet_fds():
+                yttm.BPE.train(data=str(corpus), model=str(model), vocab_size=vocab_size, n_threads=1, pad_id=PAD,
+                               unk_id=UNK, bos_id=BOS, eos_id=EOS)  # fmt: skip
+            return cls(model.read_bytes(), max_len=max_len, clean=clean)
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids (specials included)."""
+        return self.bpe.vocab_size()
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        """Token ids per text, cut at max_len; an empty text becomes [UNK] so no sequence is empty."""
+        prepped = [clean_text(t) if self.clean else " ".join(str(t).split()) for t in texts]
+        ids = self.bpe.encode(prepped, output_type=yttm.OutputType.ID)
+        return [(s[: self.max_len] or [UNK]) for s in ids]
+
+    def tokens(self, text: str) -> list[str]:
+        """Subword strings of one text (for attention plots)."""
+        prepped = clean_text(text) if self.clean else " ".join(text.split())
+        return self.bpe.encode([prepped], output_type=yttm.OutputType.SUBWORD)[0][: self.max_len] or ["<UNK>"]
+
+    def vocab(self) -> list[str]:
+        """Subword string of each id."""
+        return self.bpe.vocab()
+
+    def state(self) -> dict:
+        """Everything needed to rebuild it, as plain values (stored in checkpoints)."""
+        return {"kind": self.kind, "model_bytes": self.model_bytes, "max_len": self.max_len, "clean": self.clean}
+
+    @classmethod
+    def from_state(cls, state: dict) -> BPETokenizer:
+        """Inverse of `state()`."""
+        return cls(state["model_bytes"], max_len=state["max_len"], clean=state["clean"])

@@ -1,0 +1,59 @@
+"""Every notebooks/*.ipynb runs top to bottom on the fixtures (quick mode) and writes its results file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from src.notebooks import run
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+LOOKATDATA_KEYS = {"dataset", "labels", "counts", "rates", "all_zero_share", "length_quantiles"}
+RESULTS_KEYS = {"dataset", "labels", "best", "models"}
+MODEL_KEYS = {"params", "size_bytes", "validation", "test"}
+
+pytestmark = pytest.mark.notebooks
+
+
+def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str]) -> None:
+    nb = nbformat.read(out, as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, errors[0]
+    doc = json.loads((results / f"{stem}.json").read_text())
+    assert doc["dataset"] == dataset and doc["labels"] == labels
+    if stem == "LookAtData":
+        assert LOOKATDATA_KEYS <= set(doc)
+        assert set(doc["counts"]) == {"train", "validation", "test"}
+        return
+    assert RESULTS_KEYS <= set(doc) and doc["best"] in doc["models"]
+    for name, m in doc["models"].items():
+        assert MODEL_KEYS <= set(m), name
+        assert {"roc_auc", "at_0.5", "at_tuned"} <= set(m["test"]), name
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_on_ghc_fixture(nb: Path, tmp_path: Path, toxic_env: dict[str, Path]) -> None:
+    from tests.fixtures import write_ghc
+
+    write_ghc(toxic_env["data"])
+    out = run(nb, {"dataset": "ghc", "quick": True}, output=tmp_path / nb.name)
+    _check(out, toxic_env["results"], nb.stem, "ghc", ["hd", "cv", "vo"])
+
+
+def test_baseline_on_jigsaw_fixture(tmp_path: Path, toxic_env: dict[str, Path]) -> None:
+    from tests.fixtures import write_jigsaw
+
+    write_jigsaw(toxic_env["data"])
+    nb = ROOT / "notebooks" / "baseline.ipynb"
+    out = run(nb, {"dataset": "jigsaw", "quick": True}, output=tmp_path / nb.name)
+    _check(
+        out,
+        toxic_env["results"],
+        "baseline",
+        "jigsaw",
+        ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"],
+    )

@@ -1,0 +1,123 @@
+"""BPE tokenizer, bucketing, a deterministic tiny training run, embeddings init and checkpoints."""
+
+import numpy as np
+import pytest
+import torch
+
+from src import checkpoint
+from src.embeddings import ppmi_svd, skipgram
+from src.model import Encoder, ModelConfig, init_embedding
+from src.tokenizers import BPETokenizer
+from src.train import TrainConfig, bucket_batches, fit, pad, predict_proba
+
+CALM = "the weather is nice today and we walk in the park with friends".split()
+BAD = "hate stupid idiot kill".split()
+
+
+def tiny_corpus(n: int = 240, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Texts whose label 0 is 'contains a BAD word', label 1 is random noise-free 'long text'."""
+    rng = np.random.default_rng(seed)
+    texts, y = [], []
+    for _ in range(n):
+        words = list(rng.choice(CALM, rng.integers(3, 15)))
+        bad = rng.random() < 0.25
+        if bad:
+            words.insert(rng.integers(0, len(words)), rng.choice(BAD))
+        texts.append(" ".join(words))
+        y.append([int(bad), int(len(words) > 9)])
+    return texts, np.array(y, dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def tok():
+    texts, _ = tiny_corpus()
+    return BPETokenizer.train(texts, vocab_size=60, max_len=32)
+
+
+def test_bpe_encode_truncate_roundtrip(tok):
+    short = BPETokenizer.from_state({**tok.state(), "max_len": 8})
+    ids = short.encode(["the weather is nice today and we walk in the park", "", "!!!"])
+    assert len(ids[0]) == 8  # cut at max_len
+    assert ids[1] == [1] and ids[2] == [1]  # nothing left after cleaning -> [UNK]
+    again = BPETokenizer.from_state(tok.state())
+    assert again.encode(["stupid weather"]) == tok.encode(["stupid weather"])
+    assert "".join(tok.tokens("Hate!")) == "▁hate"
+
+
+def test_bpe_is_deterministic():
+    texts, _ = tiny_corpus()
+    assert BPETokenizer.train(texts, 60).model_bytes == BPETokenizer.train(texts, 60).model_bytes
+
+
+def test_bad_tokenizer_bytes(tok):
+    for bad in [b"not a model", b"", tok.model_bytes[:-9], "é".encode()]:
+        with pytest.raises(ValueError, match="youtokentome"):
+            BPETokenizer(bad)
+
+
+def test_bucket_batches_cover_everything_once():
+    lengths = np.random.default_rng(0).integers(1, 50, 1000)
+    batches = bucket_batches(lengths, 32, np.random.default_rng(1))
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(1000))
+    spread = np.mean([np.ptp(lengths[b]) for b in batches])
+    assert spread < 5  # sorted inside chunks: little padding
+    assert pad([[1, 2], [3]]).tolist() == [[1, 2], [3, 0]]
+
+
+def _train(tok, seed=0, epochs=8):
+    texts, y = tiny_corpus()
+    ids = tok.encode(texts)
+    torch.manual_seed(seed)
+    model = Encoder(ModelConfig(vocab_size=tok.vocab_size, n_labels=2, d_model=8, d_ff=16, max_len=32))
+    hist = fit(
+        model, ids[:180], y[:180], ids[180:], y[180:], TrainConfig(epochs=epochs, batch_size=16, lr_max=1e-2, seed=seed)
+    )
+    return model, hist, ids
+
+
+def test_training_learns_and_is_deterministic(tok):
+    m1, h1, ids = _train(tok)
+    m2, h2, _ = _train(tok)
+    assert h1.val_auc == h2.val_auc  # bit-for-bit on CPU
+    assert h1.best_auc > 0.75 and h1.best_auc > h1.val_auc[0]  # it learns (label 0 is easy)
+    assert np.array_equal(predict_proba(m1, ids[180:]), predict_proba(m2, ids[180:]))
+
+
+def test_embedding_inits_shapes(tok):
+    texts, _ = tiny_corpus()
+    ids = tok.encode(texts)
+    v = ppmi_svd(ids, tok.vocab_size, 4)
+    assert v.shape == (tok.vocab_size, 4) and np.isfinite(v).all()
+    s = skipgram(ids, tok.vocab_size, 4, epochs=1, batch_size=256)
+    assert s.shape == (tok.vocab_size, 4) and np.isfinite(s).all()
+    m = Encoder(ModelConfig(vocab_size=tok.vocab_size, n_labels=2, d_model=4))
+    init_embedding(m, torch.tensor(v), std=0.1)
+    assert m.embed.weight[1:].std().item() == pytest.approx(0.1, rel=1e-4)
+    assert m.embed.weight[0].abs().sum().item() == 0  # PAD stays zero
+
+
+def test_checkpoint_roundtrip_and_errors(tok, tmp_path):
+    model, _, ids = _train(tok, epochs=1)
+    path = tmp_path / "m.pt"
+    size = checkpoint.save(path, model, tok, ["a", "b"], {"a": 0.3, "b": 0.6}, note="x")
+    assert size == path.stat().st_size
+    m2, tok2, doc = checkpoint.load(path, labels=["a", "b"])
+    assert doc["thresholds"] == {"a": 0.3, "b": 0.6} and doc["meta"]["note"] == "x"
+    assert np.allclose(predict_proba(model, ids), predict_proba(m2, tok2.encode(tiny_corpus()[0])))
+    with pytest.raises(checkpoint.CheckpointError, match="labels"):
+        checkpoint.load(path, labels=["a", "c"])
+    with pytest.raises(checkpoint.CheckpointError, match="config differs"):
+        checkpoint.load(path, config=ModelConfig(vocab_size=3, n_labels=2))
+    bad = tmp_path / "trunc.pt"
+    bad.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(checkpoint.CheckpointError, match="corrupt or truncated"):
+        checkpoint.load(bad)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": 1}, other)
+    with pytest.raises(checkpoint.CheckpointError, match="not a toxic-small"):
+        checkpoint.load(other)
+    with pytest.raises(checkpoint.CheckpointError, match="not found"):
+        checkpoint.load(tmp_path / "missing.pt")
+    with pytest.raises(ValueError, match="threshold"):
+        checkpoint.save(tmp_path / "x.pt", model, tok, ["a", "b"], {"a": 0.3})
