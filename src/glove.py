@@ -163,6 +163,10 @@ class WordTokenizer:
         get = self._ids.get
         return [[get(w, UNK_ID) for w in _tokens(t)[: self.max_len]] or [UNK_ID] for t in texts]
 
+    def tokens(self, text: str) -> list[str]:
+        """The words of one text as the model sees them (unknown ones as <unk>), for attention plots."""
+        return [w if w in self._ids else UNK for w in _tokens(text)[: self.max_len]] or [UNK]
+
     def oov_rate(self, texts: Iterable[str]) -> dict[str, float]:
         """Share of tokens and of distinct words that map to UNK (before truncation)."""
         counts = Counter(w for t in texts for w in _tokens(t))

@@ -1,0 +1,188 @@
+"""Serving: the Predictor API, the `python -m src.predict` CLI, and every saved model under models/."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from src import checkpoint, predict
+from src.model import Encoder, ModelConfig
+from src.tokenizers import BPETokenizer
+from src.train import TrainConfig, fit
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = ["hd", "cv", "vo"]
+DERIVED = {"hate": ("hd", "cv"), "any": ("hd", "cv", "vo")}
+THRESHOLDS = {"hd": 0.3, "cv": 0.5, "vo": 0.7}
+CALM = "the weather is nice today and we walk in the park with friends".split()
+BAD = ["hate stupid idiot".split(), "kill shoot burn".split(), "damn crap hell".split()]
+TEXTS = ["the weather is nice", "you stupid idiot", "", "   ", "i will kill and burn", "damn the park"]
+
+
+def tiny_corpus(n: int = 200, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Texts where label j means 'contains a word of BAD[j]'."""
+    rng = np.random.default_rng(seed)
+    texts, y = [], np.zeros((n, len(LABELS)), dtype=np.float32)
+    for i in range(n):
+        words = list(rng.choice(CALM, rng.integers(3, 12)))
+        for j, bad in enumerate(BAD):
+            if rng.random() < 0.25:
+                words.insert(int(rng.integers(0, len(words))), str(rng.choice(bad)))
+                y[i, j] = 1
+        texts.append(" ".join(words))
+    return texts, y
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny trained GHC-shaped checkpoint with derived labels (one derived threshold left out)."""
+    texts, y = tiny_corpus()
+    tok = BPETokenizer.train(texts, vocab_size=60, max_len=32)
+    ids = tok.encode(texts)
+    torch.manual_seed(0)
+    model = Encoder(ModelConfig(vocab_size=tok.vocab_size, n_labels=3, d_model=8, d_ff=16, max_len=32))
+    fit(model, ids[:160], y[:160], ids[160:], y[160:], TrainConfig(epochs=8, batch_size=16, lr_max=1e-2))
+    path = tmp_path_factory.mktemp("models") / "tiny.pt"
+    # "any" has no stored threshold on purpose: the Predictor must fall back to 0.5.
+    checkpoint.save(path, model, tok, LABELS, THRESHOLDS, derived=DERIVED, derived_thresholds={"hate": 0.4})
+    return path
+
+
+@pytest.fixture(scope="module")
+def pred(model_path: Path) -> predict.Predictor:
+    return predict.load(model_path)
+
+
+def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """Run the CLI in a fresh interpreter, as a user would."""
+    cmd = [sys.executable, "-m", "src.predict", *args]
+    return subprocess.run(cmd, input=stdin, capture_output=True, cwd=ROOT, timeout=120)
+
+
+def run_main(args: list[str], stdin: bytes, capsys: pytest.CaptureFixture, monkeypatch) -> tuple[int, str, str]:
+    """Run `main` in-process (cheaper than a subprocess) with bytes on stdin; -> (code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    code = predict.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_api_columns_order_and_flags(pred: predict.Predictor):
+    df = pred.predict(TEXTS, batch_size=2)
+    names = [*LABELS, "hate", "any"]
+    assert list(df.columns) == [*names, *(f"{n}_flag" for n in names)] == pred.columns
+    assert df.shape == (len(TEXTS), 10) and list(df.index) == list(range(len(TEXTS)))
+    thr = {**THRESHOLDS, "hate": 0.4, "any": 0.5}
+    for n in names:
+        assert ((df[n] >= thr[n]).astype(int) == df[f"{n}_flag"]).all()
+        assert df[n].between(0, 1).all()
+    # Row order survives the length-sorted batching: each text scored alone gives its own row.
+    alone = pd.concat([pred.predict([t]) for t in TEXTS], ignore_index=True)
+    assert np.allclose(alone[names], df[names], atol=1e-5)
+    assert pred.predict([]).shape == (0, 10)
+
+
+def test_derived_are_max_of_members(pred: predict.Predictor):
+    df = pred.predict(tiny_corpus(50, seed=1)[0])
+    assert np.array_equal(df["hate"], df[["hd", "cv"]].max(axis=1))
+    assert np.array_equal(df["any"], df[LABELS].max(axis=1))
+    assert pred.threshold("hate") == 0.4 and pred.threshold("any") == 0.5 and pred.threshold("vo") == 0.7
+
+
+def test_model_learned_something(pred: predict.Predictor):
+    texts, y = tiny_corpus(100, seed=2)
+    p = pred.predict(texts)[LABELS].to_numpy()
+    for j in range(len(LABELS)):  # each column is its own label: no permutation on the way out
+        assert p[y[:, j] == 1, j].mean() > p[y[:, j] == 0, j].mean() + 0.1, LABELS[j]
+
+
+def test_cli_stdin_one_row_per_line(pred: predict.Predictor, model_path: Path):
+    huge = "idiot " * 17_000  # ~100 KB: truncated by the tokenizer, still one row
+    lines = ["the weather is nice", "", "   ", huge, "\t", "you stupid idiot"]
+    res = cli("--model", str(model_path), stdin=("\n".join(lines) + "\n").encode())
+    assert res.returncode == 0, res.stderr.decode()
+    df = pd.read_csv(io.StringIO(res.stdout.decode()))
+    assert list(df.columns) == pred.columns and len(df) == len(lines)
+    assert np.allclose(df[pred.names], pred.predict(lines)[pred.names], atol=1e-5)
+    assert res.stderr == b""  # not a TTY: no progress bar
+
+
+def test_cli_files_jsonl_in_and_out(pred: predict.Predictor, model_path: Path, tmp_path: Path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.jsonl"
+    a.write_bytes(b"first line\r\n\r\nlast line without newline")
+    b.write_text('{"text": "you stupid idiot", "id": 7}\n{"text": ""}\n')
+    res = cli("--model", str(model_path), str(a), str(b), "--output-format", "jsonl", "--quiet")
+    assert res.returncode == 0, res.stderr.decode()
+    rows = [json.loads(line) for line in res.stdout.decode().splitlines()]
+    assert len(rows) == 5 and list(rows[0]) == pred.columns
+    expected = pred.predict(["first line", "", "last line without newline", "you stupid idiot", ""])
+    assert np.allclose(pd.DataFrame(rows)[pred.names], expected[pred.names], atol=1e-5)
+    assert all(isinstance(r["any_flag"], int) for r in rows)
+
+
+def test_cli_non_utf8_error_and_replace(pred: predict.Predictor, model_path: Path, tmp_path: Path, capsys, monkeypatch):
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("ok\nfine\ncaf\xe9 au lait\n".encode("latin-1"))
+    res = cli("--model", str(model_path), str(bad))
+    err = res.stderr.decode()
+    assert res.returncode == 2 and "latin1.txt: line 3" in err and "UTF-8" in err and "Traceback" not in err
+    code, out, _ = run_main(["--model", str(model_path), "--errors", "replace", str(bad)], b"", capsys, monkeypatch)
+    assert code == 0 and len(pd.read_csv(io.StringIO(out))) == 3
+    code, _, err = run_main(["--model", str(model_path)], b"a\n\xff\n", capsys, monkeypatch)
+    assert code == 2 and "<stdin>: line 2" in err
+
+
+@pytest.mark.parametrize(
+    "line, why",
+    [("{not json", "invalid JSON"), ('{"txt": "x"}', '"text" field'), ('{"text": 3}', '"text" field'), ("", "JSON")],
+)
+def test_cli_bad_jsonl_line(pred: predict.Predictor, model_path: Path, capsys, monkeypatch, line: str, why: str):
+    stdin = f'{{"text": "fine"}}\n{line}\n'.encode()
+    code, _, err = run_main(["--model", str(model_path), "--format", "jsonl"], stdin, capsys, monkeypatch)
+    assert code == 2 and "<stdin>: line 2" in err and why in err
+
+
+def test_cli_empty_input_gives_header_only(pred: predict.Predictor, model_path: Path, capsys, monkeypatch):
+    code, out, _ = run_main(["--model", str(model_path)], b"", capsys, monkeypatch)
+    assert code == 0 and out.splitlines() == [",".join(pred.columns)]
+
+
+def test_cli_bad_model_files(model_path: Path, tmp_path: Path, capsys, monkeypatch):
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": 1}, foreign)
+    res = cli("--model", str(foreign), stdin=b"hello\n")
+    err = res.stderr.decode()
+    assert res.returncode == 2 and res.stdout == b"" and len(err.strip().splitlines()) == 1
+    assert "not a toxic-small" in err and "Traceback" not in err
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(model_path.read_bytes()[:300])
+    text = tmp_path / "notes.pt"
+    text.write_text("just some text\n")
+    cases = [(tmp_path / "missing.pt", "not found"), (corrupt, "corrupt"), (text, "corrupt"), (tmp_path, "not found")]
+    for path, why in cases:
+        code, out, err = run_main(["--model", str(path)], b"hello\n", capsys, monkeypatch)
+        assert code == 2 and out == "" and why in err and len(err.strip().splitlines()) == 1, (path, err)
+
+
+def test_inconsistent_derived_labels(model_path: Path, tmp_path: Path):
+    model, tok, _ = checkpoint.load(model_path)
+    bad = tmp_path / "bad_derived.pt"
+    checkpoint.save(bad, model, tok, LABELS, THRESHOLDS, derived={"hate": ["hd", "nope"]})
+    with pytest.raises(checkpoint.CheckpointError, match="derived"):
+        predict.load(bad)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "models").glob("*.pt")), ids=lambda p: p.name)
+def test_saved_models_load_and_predict(path: Path):
+    pred = predict.load(path)
+    df = pred.predict(["have a lovely day", "", "you are a disgusting idiot and should die"])
+    assert list(df.columns) == pred.columns and len(df) == 3
+    assert df[pred.names].apply(lambda c: c.between(0, 1)).all().all()
