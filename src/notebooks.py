@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
+import os
+import time
 from pathlib import Path
 
 import nbformat
+
+from src.results import results_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 KEEP_CELL_META = {"tags"}  # `parameters` / `injected-parameters` tags are all we need
@@ -38,6 +43,7 @@ def run(
 
     path = Path(path)
     output = Path(output) if output else path
+    t0 = time.perf_counter()
     pm.execute_notebook(
         str(path),
         str(output),
@@ -46,9 +52,25 @@ def run(
         progress_bar=False,
         kernel_name="python3",
     )
+    seconds = time.perf_counter() - t0
     nb = nbformat.read(output, as_version=4)
     nbformat.write(strip(nb), output)
+    record_time(path.stem, seconds, params or {})
     return output
+
+
+def record_time(notebook: str, seconds: float, params: dict) -> None:
+    """Keep the last wall time of each notebook in results/notebook_times.json (shown in REPORT.md)."""
+    path = results_dir() / "notebook_times.json"
+    times = json.loads(path.read_text()) if path.is_file() else {}
+    times[notebook] = {"seconds": round(seconds, 1), "params": params, "threads": torch_threads()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(times, indent=1) + "\n")
+
+
+def torch_threads() -> int:
+    """CPU cores the kernel could use (the notebooks set torch to this many threads)."""
+    return os.cpu_count() or 1
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ import torch
 
 from src import checkpoint
 from src.checkpoint import CheckpointError
+from src.data import SPECS
 from src.model import Encoder
 from src.train import bucket_batches, pad
 
@@ -72,12 +73,20 @@ class Predictor:
         return pd.DataFrame(cols, columns=self.columns)
 
 
+def _derived(meta: dict, labels: list[str]) -> dict:
+    """Derived labels stored in the file, else those of its dataset (older files kept only "dataset")."""
+    if "derived" in meta:
+        return meta["derived"] or {}
+    spec = SPECS.get(meta.get("dataset"))
+    return dict(spec.derived) if spec is not None and list(spec.labels) == labels else {}
+
+
 def load(path: str | Path, device: str = "cpu") -> Predictor:
     """Predictor from a checkpoint file; raises CheckpointError if it is missing, corrupt or foreign."""
     model, tok, doc = checkpoint.load(path, map_location=device)
     try:
         labels, meta = list(doc["labels"]), doc.get("meta") or {}
-        derived = {str(k): list(v) for k, v in (meta.get("derived") or {}).items()}
+        derived = {str(k): list(v) for k, v in _derived(meta, labels).items()}
         bad = {k: [m for m in v if m not in labels] for k, v in derived.items()}
         if any(bad.values()) or set(derived) & set(labels):
             raise ValueError(f"derived labels {derived} do not fit labels {labels}")
@@ -105,10 +114,12 @@ def _rows(sources: list[str], fmt: str, errors: str, progress) -> Iterator[str]:
                     line = raw.decode("utf-8", errors=errors)
                 except UnicodeDecodeError as e:
                     raise InputError(
-                        f"{name}: line {lineno}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1}); "
+                        f"{name}: line {lineno}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at byte {e.start + 1} of the line); "
                         "fix the encoding or pass --errors replace"
                     ) from None
                 line = line.removesuffix("\n").removesuffix("\r")
+                if lineno == 1:
+                    line = line.removeprefix("\ufeff")  # a BOM (Windows editors) is not part of the comment
                 yield _jsonl_text(line, name, lineno) if is_jsonl else line
         finally:
             if f is not sys.stdin.buffer:
@@ -157,7 +168,7 @@ def _progress(sources: list[str], quiet: bool):
     sizes = [os.path.getsize(s) if s != "-" and os.path.isfile(s) else None for s in sources]
     total = None if None in sizes else sum(sizes)
     disable = quiet or not sys.stderr.isatty()
-    return tqdm(total=total, unit="B", unit_scale=True, desc="scoring", file=sys.stderr, disable=disable)
+    return tqdm(total=total, unit="B", unit_scale=True, desc="scoring", file=sys.stderr, disable=disable, delay=1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m src.predict",
         description="Score comments (one per line, or JSONL with a 'text' field) with a saved model.",
+        epilog="Output: one row per input line, in order. Columns: <label> probabilities (labels, then derived "
+        "labels), then <label>_flag = 1 if the probability >= the tuned threshold. Exit code 2: bad model or input.",
     )
     ap.add_argument("--model", required=True, help="checkpoint file, e.g. models/baseattention_ghc.pt")
     ap.add_argument("files", nargs="*", default=["-"], help="input files ('-' or none: stdin)")
@@ -172,8 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output-format", choices=["csv", "jsonl"], default="csv")
     ap.add_argument("--errors", choices=["strict", "replace"], default="strict", help="non-UTF-8 bytes")
     ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
+    if args.batch_size < 1:
+        ap.error("--batch-size must be at least 1")
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     try:
         pred = load(args.model)
     except CheckpointError as e:
@@ -181,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for f in args.files:
         if f != "-" and not os.path.isfile(f):
-            print(f"error: {f}: input file not found", file=sys.stderr)
+            print(f"error: {f}: no such input file", file=sys.stderr)
             return 2
     progress = _progress(args.files, args.quiet)
     try:
@@ -199,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         # The reader (e.g. `head`) left: stop quietly, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # e.g. an unreadable input file
+        progress.close()
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     progress.close()
     return 0
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from src.results import results_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ("LookAtData", "baseline", "BaseAttention", "BestResult", "Shrink", "bench")  # table order
+NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "bench")  # table order
 NOT_RUN = "(not run yet)"
 # The report's own numbers (Jigsaw 2018), typed in by hand: they are not reproducible here.
 PUBLISHED = [
@@ -113,6 +113,27 @@ def table_models(docs: dict[str, dict | None]) -> str:
     )
 
 
+def table_headline(docs: dict[str, dict | None]) -> str:
+    """Each notebook's best model: size and test macro ROC AUC (mean +- std over seeds where recorded)."""
+    rows = []
+    for nb, doc in docs.items():
+        best = _get(doc, "models", _get(doc, "best"))
+        if not best or best.get("skipped"):
+            continue
+        seeds = best.get("seeds") or {}
+        auc = _fmt(_get(best, "test", "roc_auc", "macro"))
+        spread = (
+            f"{seeds['test_mean']:.3f} ± {seeds['test_std']:.3f} (n={len(seeds['test_macro_auc'])})" if seeds else "—"
+        )
+        rows.append([nb, doc["best"], doc.get("dataset"), _get(best, "params", "total"), _size(best.get("size_bytes")),
+                     auc, spread, _fmt(_get(best, "test", "derived", "hate", "f1_at_tuned"))])  # fmt: skip
+    if not rows:
+        return NOT_RUN
+    head = ["notebook", "best model", "dataset", "params", "size", "test ROC AUC macro (saved model)"]
+    head += ["over seeds: mean ± std", "test hate F1 (tuned)"]
+    return md_table(head, rows)
+
+
 def table_per_label(docs: dict[str, dict | None]) -> str:
     """Test ROC AUC and tuned F1 per label for each notebook's best model."""
     rows, labels = [], None
@@ -151,10 +172,18 @@ def table_time(directory: Path, wall_seconds: int | None) -> str:
     if wall_seconds is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"wall_seconds": int(wall_seconds)}) + "\n")
-    if not path.is_file():
-        return NOT_RUN
-    s = int(json.loads(path.read_text())["wall_seconds"])
-    return f"Last full `make report` (all notebooks, set-up excluded): {s} s ({s / 60:.1f} min)."
+    lines = []
+    if path.is_file():
+        s = int(json.loads(path.read_text())["wall_seconds"])
+        lines.append(f"Last full `make report` (all notebooks, set-up excluded): {s} s ({s / 60:.1f} min).\n")
+    times = directory / "notebook_times.json"
+    if times.is_file():
+        rows = [
+            [nb, t["seconds"], t.get("threads"), json.dumps(t.get("params", {}))]
+            for nb, t in json.loads(times.read_text()).items()
+        ]
+        lines.append(md_table(["notebook", "last run wall seconds", "CPU cores", "parameters injected"], rows))
+    return "\n".join(lines) if lines else NOT_RUN
 
 
 def fill(text: str, name: str, body: str) -> str:
@@ -168,6 +197,7 @@ def render(report: Path, directory: Path, wall_seconds: int | None = None) -> st
     docs = load_all(directory)
     tables = {
         "data": table_data(docs["LookAtData"]),
+        "headline": table_headline(docs),
         "models": table_models(docs),
         "per_label": table_per_label(docs),
         "published": table_published(),

@@ -1,0 +1,86 @@
+"""GloVe-transformer experiments: synthetic vectors for CI, one-call train/predict, seed and blend helpers."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from src.data import clean_text
+from src.glove import PACKAGE_DIM, GloveEmbedding, WordTokenizer
+from src.model import Encoder, ModelConfig, count_params
+from src.train import History, TrainConfig, fit, macro_auc, predict_proba
+
+
+def write_synthetic_glove(texts, path: str | Path, dim: int = PACKAGE_DIM, seed: int = 0, skip_every: int = 7) -> Path:
+    """A glove.*.txt-format file of random vectors for the words of `texts` (every `skip_every`-th left out: OOV)."""
+    words = sorted({w for t in texts for w in clean_text(t).split()})
+    rng = np.random.default_rng(seed)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for i, w in enumerate(words):
+            if skip_every and i % skip_every == skip_every - 1:
+                continue  # some words stay unknown so the OOV code paths run in CI too
+            f.write(w + " " + " ".join(f"{x:.5f}" for x in rng.normal(0, 0.4, dim)) + "\n")
+    return path
+
+
+@dataclass
+class GloveRun:
+    """One trained GloVe encoder with its validation/test probabilities."""
+
+    model: Encoder
+    tokenizer: WordTokenizer
+    history: History
+    p_val: np.ndarray  # (N_val, L)
+    p_test: np.ndarray  # (N_test, L)
+
+    @property
+    def params(self) -> dict[str, int]:
+        """count_params of the model (frozen GloVe rows count in total, not in trainable)."""
+        return count_params(self.model)
+
+
+def train_glove(
+    tok: WordTokenizer,
+    mode: str,
+    mcfg: ModelConfig,
+    tcfg: TrainConfig,
+    ids: dict[str, list[list[int]]],
+    y: dict[str, np.ndarray],
+    desc: str = "train",
+) -> GloveRun:
+    """Build GloveEmbedding(mode) + Encoder(mcfg), fit on ids['train'], predict 'val' and 'test'."""
+    torch.manual_seed(tcfg.seed)  # the model's initial weights depend on the seed too
+    emb = GloveEmbedding(tok.vectors, mode, trainable_ids=tok.trainable_ids)
+    cfg = replace(mcfg, vocab_size=tok.vocab_size, max_len=tok.max_len, emb_dim=tok.vectors.shape[1])
+    model = Encoder(cfg, embedding=emb)
+    hist = fit(model, ids["train"], y["train"], ids["val"], y["val"], tcfg, desc=desc)
+    p_val = predict_proba(model, ids["val"], tcfg.eval_batch_size)
+    p_test = predict_proba(model, ids["test"], tcfg.eval_batch_size)
+    return GloveRun(model.cpu(), tok, hist, p_val, p_test)
+
+
+def state_bytes(model: torch.nn.Module) -> int:
+    """Size of the model's serialised state_dict (what one more ensemble member adds on disk)."""
+    buf = io.BytesIO()
+    torch.save(model.state_dict(), buf)
+    return buf.getbuffer().nbytes
+
+
+def seed_stats(values) -> dict:
+    """{"values": [...], "mean": m, "std": s} (sample std, ddof=1; 0 for one value)."""
+    v = [float(x) for x in values]
+    return {"values": v, "mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0}
+
+
+def pick_blend_weight(
+    y_val: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, weights=(0.0, 0.2, 0.3, 0.4, 0.5)
+) -> tuple[float, dict[float, float]]:
+    """Weight w of model b in (1-w)·a + w·b with the best validation macro AUC, and the AUC of each w."""
+    aucs = {float(w): macro_auc(y_val, (1 - w) * p_a + w * p_b) for w in weights}
+    return max(aucs, key=aucs.get), aucs

@@ -1,0 +1,102 @@
+"""Helpers of BestResult.ipynb: synthetic GloVe, train/predict, blends, PR curves, attention maps, comparisons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from src.compare import REPORT_JIGSAW, best_row, side_by_side, summary_row
+from src.curves import label_view, pr_curves
+from src.glove import WordTokenizer
+from src.glove_runs import pick_blend_weight, seed_stats, state_bytes, train_glove, write_synthetic_glove
+from src.interpret import attention_received, plot_attention, probe_table
+from src.metrics import evaluate_model
+from src.model import ModelConfig
+from src.probes import PROBES
+from src.train import TrainConfig
+
+TEXTS = ["the cat sat on the mat", "dogs are great", "you stupid idiot", "idiot dogs sat", "the mat is great"] * 8
+Y = np.array([[0, 0], [0, 0], [1, 1], [1, 0], [0, 0]] * 8, dtype=np.float32)
+
+
+@pytest.fixture
+def tok(tmp_path: Path) -> WordTokenizer:
+    path = write_synthetic_glove(TEXTS, tmp_path / "g.txt", skip_every=4)
+    return WordTokenizer.build(TEXTS, path, oov_rows=10, max_len=16)
+
+
+def test_synthetic_glove_is_50d_and_leaves_words_out(tmp_path: Path) -> None:
+    path = write_synthetic_glove(TEXTS, tmp_path / "g.txt", skip_every=4)
+    lines = path.read_text().splitlines()
+    n_words = len({w for t in TEXTS for w in t.split()})
+    assert 0 < len(lines) < n_words
+    assert all(len(line.split(" ")) == 51 for line in lines)
+    assert write_synthetic_glove(TEXTS, tmp_path / "h.txt", skip_every=4).read_text() == path.read_text()
+
+
+def test_train_glove_runs_every_mode(tok: WordTokenizer) -> None:
+    ids = {k: tok.encode(TEXTS) for k in ("train", "val", "test")}
+    y = {k: Y for k in ids}
+    mcfg = ModelConfig(vocab_size=1, n_labels=2, d_model=8, n_heads=2, d_ff=16, score="scaled_dot", emb_dim=50)
+    for mode in ("frozen", "finetune", "frozen+oov"):
+        run = train_glove(tok, mode, mcfg, TrainConfig(epochs=1, batch_size=8), ids, y)
+        assert run.p_val.shape == run.p_test.shape == Y.shape
+        p = run.params
+        assert p["total"] >= p["trainable"] > 0
+        if mode == "frozen":
+            assert p["trainable"] == p["other"]
+        assert state_bytes(run.model) > 0
+
+
+def test_seed_stats_and_blend_weight() -> None:
+    s = seed_stats([0.8, 0.9, 1.0])
+    assert s["mean"] == pytest.approx(0.9) and s["std"] == pytest.approx(0.1)
+    assert seed_stats([0.5])["std"] == 0.0
+    y = np.array([[0], [0], [1], [1]])
+    bad, good = np.array([[0.9], [0.8], [0.1], [0.2]]), np.array([[0.1], [0.2], [0.8], [0.9]])
+    w, aucs = pick_blend_weight(y, bad, good, weights=(0.0, 0.5, 1.0))
+    assert w == 1.0 and aucs[1.0] == 1.0 and aucs[0.0] == 0.0
+
+
+def _scores() -> dict:
+    rng = np.random.default_rng(0)
+    y = (rng.random((200, 2)) < 0.2).astype(int)
+    p = np.clip(y * 0.4 + rng.random((200, 2)) * 0.6, 0, 1)
+    return {"m": evaluate_model(y, p, y, p, ["a", "b"], {"ab": ("a", "b")})}, y, p
+
+
+def test_label_view_and_pr_curves() -> None:
+    scores, y, p = _scores()
+    view = label_view(scores, "b")
+    assert list(view.index) == ["m"] and {"f1 @0.5", "f1 @tuned", "threshold (val)"} <= set(view.columns)
+    thr = {"m": scores["m"]["validation"]["at_tuned"]["thresholds"]}
+    fig = pr_curves({"m": (y, p)}, ["a", "b"], thr)
+    assert len(fig.axes) == 2
+
+
+def test_summary_rows_and_missing_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scores, _, _ = _scores()
+    row = summary_row({**scores["m"], "params": {"total": 7}}, "ghc")
+    assert row["dataset"] == "ghc" and row["params"] == 7 and "ab f1 (derived)" in row
+    monkeypatch.setenv("TOXIC_RESULTS_DIR", str(tmp_path))
+    name, missing, note = best_row("BaseAttention")
+    assert missing is None and "not found" in note
+    doc = {"dataset": "ghc", "best": "m", "models": {"m": {**scores["m"], "params": {"total": 7}}}}
+    (tmp_path / "baseline.json").write_text(json.dumps(doc))
+    name, found, note = best_row("baseline")
+    assert name == "baseline: m" and found["f1 macro"] == row["f1 macro"] and note == ""
+    table = side_by_side({"report": {"dataset": "jigsaw", **REPORT_JIGSAW}, name: found})
+    assert list(table.columns[:2]) == ["dataset", "params"] and table.loc["report", "dataset"] == "jigsaw"
+
+
+def test_shared_attention_helpers_take_a_glove_model(tok: WordTokenizer) -> None:
+    ids = {k: tok.encode(TEXTS) for k in ("train", "val", "test")}
+    mcfg = ModelConfig(vocab_size=1, n_labels=2, d_model=8, n_heads=2, d_ff=16, score="scaled_dot", emb_dim=50)
+    run = train_glove(tok, "frozen+oov", mcfg, TrainConfig(epochs=1, batch_size=8), ids, {k: Y for k in ids})
+    texts = PROBES[:3]
+    assert probe_table(run.model, tok, texts, ["x", "y"]).shape == (3, 2)
+    assert len(attention_received(run.model, tok, texts)) == 3
+    assert len(plot_attention(run.model, tok, texts, ncols=2).axes) == 4  # 3 maps + one hidden panel
