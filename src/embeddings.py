@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.decomposition import TruncatedSVD
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 
 def cooccurrence(ids: list[list[int]], vocab_size: int, window: int = 4) -> sp.csr_matrix:

@@ -33,7 +33,9 @@ def plot_attention(model, tokenizer, texts: list[str], ncols: int = 3, layer: in
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.6 * nrows), squeeze=False)
     for ax, text in zip(axes.ravel(), texts, strict=False):
         toks, w = attention_of(model, tokenizer, text, layer)
-        ax.imshow(w, cmap="viridis", vmin=0, vmax=1)
+        # Own colour scale per sentence: near-uniform attention (1/T everywhere) would otherwise look blank.
+        im = ax.imshow(w, cmap="viridis", vmin=0, vmax=float(w.max()))
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
         ax.set_xticks(range(len(toks)), toks, rotation=90, fontsize=7)
         ax.set_yticks(range(len(toks)), toks, fontsize=7)
         ax.set_title(text if len(text) < 45 else text[:42] + "...", fontsize=8)

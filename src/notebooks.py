@@ -20,11 +20,37 @@ ROOT = Path(__file__).resolve().parent.parent
 KEEP_CELL_META = {"tags"}  # `parameters` / `injected-parameters` tags are all we need
 
 
+def _terminal(text: str) -> str:
+    """What a terminal would show: for each line only what follows its last carriage return (tqdm redraws)."""
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout/stderr chunks and keep only the final state of progress bars."""
+    merged: list = []
+    for out in outputs:
+        if (
+            out.get("output_type") == "stream"
+            and merged
+            and merged[-1].get("output_type") == "stream"
+            and merged[-1]["name"] == out["name"]
+        ):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    for out in merged:
+        if out.get("output_type") == "stream":
+            out["text"] = _terminal(out["text"])
+    return [o for o in merged if o.get("output_type") != "stream" or o["text"].strip()]
+
+
 def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove papermill/editor metadata (timings, widths, ids noise) so diffs show content only."""
+    """Remove papermill/editor metadata and progress-bar redraws so diffs show content only."""
     nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k in {"kernelspec", "language_info"}})
     for cell in nb.cells:
         cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in KEEP_CELL_META})
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     return nb
 
 

@@ -163,7 +163,7 @@ def _write(df: pd.DataFrame, fmt: str, out: IO[str], header: bool) -> None:
 
 
 def _progress(sources: list[str], quiet: bool):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     sizes = [os.path.getsize(s) if s != "-" and os.path.isfile(s) else None for s in sources]
     total = None if None in sizes else sum(sizes)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from src.losses import pos_weights, weighted_bce
 from src.schedulers import linear_scheduler

@@ -99,4 +99,4 @@ def test_shared_attention_helpers_take_a_glove_model(tok: WordTokenizer) -> None
     texts = PROBES[:3]
     assert probe_table(run.model, tok, texts, ["x", "y"]).shape == (3, 2)
     assert len(attention_received(run.model, tok, texts)) == 3
-    assert len(plot_attention(run.model, tok, texts, ncols=2).axes) == 4  # 3 maps + one hidden panel
+    assert len(plot_attention(run.model, tok, texts, ncols=2).axes) >= 4  # 3 maps + a hidden panel (+ colorbars)
