@@ -4,7 +4,7 @@ PY := .venv/bin/python
 DATASET ?= ghc
 TOXIC_DATA_DIR ?= $(CURDIR)/data/raw
 export TOXIC_DATA_DIR
-NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult
+NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult Shrink
 
 .PHONY: venv test report bench lint format clean-venv
 
