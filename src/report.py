@@ -113,6 +113,18 @@ def table_models(docs: dict[str, dict | None]) -> str:
     )
 
 
+def _spread(seeds: dict) -> str:
+    """'mean ± std (n=K)' of test macro AUC from a seeds record (either notebook's key names)."""
+    test = seeds.get("test_macro_auc")
+    if isinstance(test, dict):  # {"values", "mean", "std"} (Shrink)
+        values, mean, std = test.get("values"), test.get("mean"), test.get("std")
+    else:  # a list beside test_mean/test_std (BaseAttention) or mean/std (BestResult)
+        values, mean, std = test, seeds.get("test_mean", seeds.get("mean")), seeds.get("test_std", seeds.get("std"))
+    if not values or mean is None or std is None:
+        return "—"
+    return f"{mean:.3f} ± {std:.3f} (n={len(values)})"
+
+
 def table_headline(docs: dict[str, dict | None]) -> str:
     """Each notebook's best model: size and test macro ROC AUC (mean +- std over seeds where recorded)."""
     rows = []
@@ -120,16 +132,13 @@ def table_headline(docs: dict[str, dict | None]) -> str:
         best = _get(doc, "models", _get(doc, "best"))
         if not best or best.get("skipped"):
             continue
-        seeds = best.get("seeds") or {}
         auc = _fmt(_get(best, "test", "roc_auc", "macro"))
-        spread = (
-            f"{seeds['test_mean']:.3f} ± {seeds['test_std']:.3f} (n={len(seeds['test_macro_auc'])})" if seeds else "—"
-        )
+        spread = _spread(best.get("seeds") or {})
         rows.append([nb, doc["best"], doc.get("dataset"), _get(best, "params", "total"), _size(best.get("size_bytes")),
                      auc, spread, _fmt(_get(best, "test", "derived", "hate", "f1_at_tuned"))])  # fmt: skip
     if not rows:
         return NOT_RUN
-    head = ["notebook", "best model", "dataset", "params", "size", "test ROC AUC macro (saved model)"]
+    head = ["notebook", "best model", "dataset", "params", "size", "test ROC AUC macro (first seed/run)"]
     head += ["over seeds: mean ± std", "test hate F1 (tuned)"]
     return md_table(head, rows)
 
@@ -183,6 +192,8 @@ def table_time(directory: Path, wall_seconds: int | None) -> str:
             for nb, t in json.loads(times.read_text()).items()
         ]
         lines.append(md_table(["notebook", "last run wall seconds", "CPU cores", "parameters injected"], rows))
+        total = sum(t["seconds"] for t in json.loads(times.read_text()).values())
+        lines.append(f"\nSum of the notebooks' last wall times: {total:.0f} s ({total / 60:.1f} min).")
     return "\n".join(lines) if lines else NOT_RUN
 
 
