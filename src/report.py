@@ -13,7 +13,7 @@ from pathlib import Path
 from src.results import results_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "bench")  # table order
+NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink")  # table order
 NOT_RUN = "(not run yet)"
 # The report's own numbers (Jigsaw 2018), typed in by hand: they are not reproducible here.
 PUBLISHED = [
@@ -143,6 +143,31 @@ def table_headline(docs: dict[str, dict | None]) -> str:
     return md_table(head, rows)
 
 
+def table_bench(directory: Path) -> str:
+    """results/bench.json (`make bench`): speed, latency and memory side by side, then the computed goals."""
+    path = directory / "bench.json"
+    if not path.is_file():
+        return NOT_RUN
+    doc = json.loads(path.read_text())
+    keys = ["params", "size_bytes", "test_macro_roc_auc", "ghc_test_batch256_per_s", "ghc_test_batch256_1thread_per_s",
+            "synthetic_batch256_per_s", "batch1_per_s", "latency_ms_p50", "latency_ms_p99", "peak_rss_mb"]  # fmt: skip
+    rows = [[name] + [_cell(m.get(k)) for k in keys] for name, m in doc["models"].items()]
+    head = ["model", "params", "bytes", "test AUC", "GHC test /s (b256)", "same, 1 thread", "synthetic /s (b256)"]
+    head += ["/s (batch 1)", "p50 ms", "p99 ms", "peak RSS MB"]
+    goals = [[k, _cell(g.get("value")), g.get("target"), g.get("met")] for k, g in doc.get("goals", {}).items()]
+    intro = (
+        f"Dataset {doc.get('dataset')}; torch threads {doc.get('threads')}; synthetic input: "
+        f"{doc.get('synthetic_size')} comments ({doc.get('synthetic')}). Memory: {doc.get('memory_method')}.\n\n"
+    )
+    return intro + md_table(head, rows) + "\n\n" + md_table(["goal", "value", "target", "met"], goals)
+
+
+def _cell(v):
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.4g}"
+    return v
+
+
 def table_per_label(docs: dict[str, dict | None]) -> str:
     """Test ROC AUC and tuned F1 per label for each notebook's best model."""
     rows, labels = [], None
@@ -213,6 +238,7 @@ def render(report: Path, directory: Path, wall_seconds: int | None = None) -> st
         "per_label": table_per_label(docs),
         "published": table_published(),
         "time": table_time(directory, wall_seconds),
+        "bench": table_bench(directory),
     }
     text = report.read_text()
     for name, body in tables.items():
