@@ -26,7 +26,7 @@ lint: venv
 	$(PY) -m ruff check src tests notebooks && $(PY) -m ruff format --check src tests notebooks
 
 format: venv
-	$(PY) -m ruff format src tests && $(PY) -m ruff check --fix src tests
+	$(PY) -m ruff format src tests notebooks && $(PY) -m ruff check --fix src tests notebooks
 
 # Executes every notebook top to bottom on $(DATASET), then regenerates REPORT.md's tables.
 report: venv
@@ -35,6 +35,7 @@ report: venv
 	  echo "== $$nb ($(DATASET))"; \
 	  $(PY) -m src.notebooks run notebooks/$$nb.ipynb -p dataset $(DATASET) || exit 1; \
 	done; \
+	$(PY) -m ruff format -q notebooks; \
 	$(PY) -m src.report --wall-seconds $$(( $$(date +%s) - start ))
 
 bench: venv
