@@ -12,7 +12,8 @@ import torch
 from src.data import clean_text
 from src.glove import PACKAGE_DIM, GloveEmbedding, WordTokenizer
 from src.model import Encoder, ModelConfig, count_params
-from src.train import History, TrainConfig, fit, macro_auc, predict_proba
+from src.pipeline import Encoded, train_encoder
+from src.train import History, TrainConfig, macro_auc
 
 
 def write_synthetic_glove(texts, path: str | Path, dim: int = PACKAGE_DIM, seed: int = 0, skip_every: int = 7) -> Path:
@@ -55,14 +56,11 @@ def train_glove(
     desc: str = "train",
 ) -> GloveRun:
     """Build GloveEmbedding(mode) + Encoder(mcfg), fit on ids['train'], predict 'val' and 'test'."""
-    torch.manual_seed(tcfg.seed)  # the model's initial weights depend on the seed too
     emb = GloveEmbedding(tok.vectors, mode, trainable_ids=tok.trainable_ids)
     cfg = replace(mcfg, vocab_size=tok.vocab_size, max_len=tok.max_len, emb_dim=tok.vectors.shape[1])
-    model = Encoder(cfg, embedding=emb)
-    hist = fit(model, ids["train"], y["train"], ids["val"], y["val"], tcfg, desc=desc)
-    p_val = predict_proba(model, ids["val"], tcfg.eval_batch_size)
-    p_test = predict_proba(model, ids["test"], tcfg.eval_batch_size)
-    return GloveRun(model.cpu(), tok, hist, p_val, p_test)
+    data = Encoded(tok, ids["train"], ids["val"], ids["test"], y["train"], y["val"], None)
+    run = train_encoder(data, cfg, tcfg, embedding=emb, desc=desc)  # seeds the init like any encoder run
+    return GloveRun(run.model.cpu(), tok, run.history, run.p_val, run.p_test)
 
 
 def state_bytes(model: torch.nn.Module) -> int:
