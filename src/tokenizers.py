@@ -69,7 +69,11 @@ class BPETokenizer:
     def train(
         cls, texts: list[str], vocab_size: int, max_len: int = 200, clean: bool = True, seed: int = 0
     ) -> BPETokenizer:
-        """Learn merges on `texts` (the training split only, never validation/test)."""
+        """Learn merges on `texts` (the training split only, never validation/test).
+
+        `seed` is accepted for symmetry with the other builders; youtokentome's BPE has no randomness
+        (one thread: the same texts always give the same model bytes, see tests/test_training.py).
+        """
         with tempfile.TemporaryDirectory() as d:
             corpus, model = Path(d) / "train.txt", Path(d) / "bpe.model"
             lines = (clean_text(t) if clean else " ".join(t.split()) for t in texts)
