@@ -40,38 +40,31 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
         assert {"roc_auc", "at_0.5", "at_tuned"} <= set(m["test"]), name
 
 
-@pytest.fixture(scope="module")
-def pipeline_env(tmp_path_factory: pytest.TempPathFactory):
-    """One GHC fixture and one results/models folder shared by the notebooks, run in pipeline order."""
-    from tests.fixtures import write_ghc
+DATASETS = {
+    "ghc": ["hd", "cv", "vo"],
+    "jigsaw": ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"],
+}
 
-    root = tmp_path_factory.mktemp("pipeline")
+
+@pytest.fixture(scope="module", params=list(DATASETS))
+def pipeline_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One fixture dataset and one results/models folder shared by the notebooks, run in pipeline order."""
+    from tests.fixtures import write_ghc, write_jigsaw
+
+    root = tmp_path_factory.mktemp(f"pipeline_{request.param}")
     dirs = {name: root / name for name in ("data", "results", "models")}
     for d in dirs.values():
         d.mkdir()
-    write_ghc(dirs["data"])
+    (write_ghc if request.param == "ghc" else write_jigsaw)(dirs["data"])
     with pytest.MonkeyPatch.context() as mp:
         for name, d in dirs.items():
             mp.setenv(f"TOXIC_{name.upper()}_DIR", str(d))
-        yield dirs
+        yield request.param, dirs
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_on_ghc_fixture(nb: Path, tmp_path: Path, pipeline_env: dict[str, Path]) -> None:
-    out = run(nb, {"dataset": "ghc", "quick": True}, output=tmp_path / nb.name)
-    _check(out, pipeline_env["results"], nb.stem, "ghc", ["hd", "cv", "vo"])
-
-
-def test_baseline_on_jigsaw_fixture(tmp_path: Path, toxic_env: dict[str, Path]) -> None:
-    from tests.fixtures import write_jigsaw
-
-    write_jigsaw(toxic_env["data"])
-    nb = ROOT / "notebooks" / "baseline.ipynb"
-    out = run(nb, {"dataset": "jigsaw", "quick": True}, output=tmp_path / nb.name)
-    _check(
-        out,
-        toxic_env["results"],
-        "baseline",
-        "jigsaw",
-        ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"],
-    )
+def test_notebook_on_fixture(nb: Path, tmp_path: Path, pipeline_env) -> None:
+    """Every notebook, on the synthetic GHC and Kaggle-format Jigsaw fixtures (quick mode)."""
+    dataset, dirs = pipeline_env
+    out = run(nb, {"dataset": dataset, "quick": True}, output=tmp_path / nb.name)
+    _check(out, dirs["results"], nb.stem, dataset, DATASETS[dataset])
