@@ -79,7 +79,8 @@ def table_data(doc: dict | None) -> str:
 
 
 def _size(b) -> str | None:
-    return None if b is None else f"{b / 1e6:.1f} MB"
+    # size_bytes 0 marks a model that was scored but not saved (sweep runs): no size to show.
+    return None if not b else f"{b / 1e6:.1f} MB"
 
 
 def table_models(docs: dict[str, dict | None]) -> str:
@@ -110,6 +111,7 @@ def table_models(docs: dict[str, dict | None]) -> str:
     return (
         md_table(head, rows)
         + "\n\n`*` = the notebook's best model (picked on validation). F1 at validation-tuned thresholds."
+        + " Size — = scored in the notebook but not saved."
     )
 
 
