@@ -10,6 +10,7 @@ import torch
 
 from src.compress import serialized_bytes
 from src.data import clean_text
+from src.embeddings import ppmi_svd
 from src.glove import PACKAGE_DIM, GloveEmbedding, WordTokenizer
 from src.model import Encoder, ModelConfig, count_params
 from src.pipeline import Encoded, train_encoder
@@ -46,6 +47,13 @@ class GloveRun:
         return count_params(self.model)
 
 
+def corpus_vectors(train_ids: list[list[int]], vocab_size: int, dim: int, std: float = 0.3) -> np.ndarray:
+    """(V, dim) PPMI+SVD word vectors of the training text, rescaled to `std` (GloVe rows: about 0.64)."""
+    v = ppmi_svd(train_ids, vocab_size, dim, seed=0)
+    # About half the GloVe spread: the pretrained columns still dominate the projection at the start.
+    return (v * (std / max(float(v[1:].std()), 1e-8))).astype(np.float32)
+
+
 def train_glove(
     tok: WordTokenizer,
     mode: str,
@@ -54,10 +62,15 @@ def train_glove(
     ids: dict[str, list[list[int]]],
     y: dict[str, np.ndarray],
     desc: str = "train",
+    corpus_dim: int = 0,
 ) -> GloveRun:
-    """Build GloveEmbedding(mode) + Encoder(mcfg), fit on ids['train'], predict 'val' and 'test'."""
-    emb = GloveEmbedding(tok.vectors, mode, trainable_ids=tok.trainable_ids)
-    cfg = replace(mcfg, vocab_size=tok.vocab_size, max_len=tok.max_len, emb_dim=tok.vectors.shape[1])
+    """Build GloveEmbedding(mode) + Encoder(mcfg), fit on ids['train'], predict 'val' and 'test'.
+
+    corpus_dim > 0 appends that many frozen PPMI+SVD columns computed from ids['train'] only.
+    """
+    corpus = corpus_vectors(ids["train"], tok.vocab_size, corpus_dim) if corpus_dim else None
+    emb = GloveEmbedding(tok.vectors, mode, trainable_ids=tok.trainable_ids, corpus=corpus)
+    cfg = replace(mcfg, vocab_size=tok.vocab_size, max_len=tok.max_len, emb_dim=emb.dim)
     data = Encoded(tok, ids["train"], ids["val"], ids["test"], y["train"], y["val"], None)
     run = train_encoder(data, cfg, tcfg, embedding=emb, desc=desc)  # seeds the init like any encoder run
     return GloveRun(run.model.cpu(), tok, run.history, run.p_val, run.p_test)

@@ -11,7 +11,14 @@ import pytest
 from src.compare import REPORT_JIGSAW, best_row, side_by_side, summary_row
 from src.curves import label_view, pr_curves
 from src.glove import WordTokenizer
-from src.glove_runs import pick_blend_weight, seed_stats, state_bytes, train_glove, write_synthetic_glove
+from src.glove_runs import (
+    corpus_vectors,
+    pick_blend_weight,
+    seed_stats,
+    state_bytes,
+    train_glove,
+    write_synthetic_glove,
+)
 from src.interpret import attention_received, plot_attention, probe_table
 from src.metrics import evaluate_model
 from src.model import ModelConfig
@@ -49,6 +56,21 @@ def test_train_glove_runs_every_mode(tok: WordTokenizer) -> None:
         if mode == "frozen":
             assert p["trainable"] == p["other"]
         assert state_bytes(run.model) > 0
+
+
+def test_train_glove_with_corpus_columns(tok: WordTokenizer) -> None:
+    ids = {k: tok.encode(TEXTS) for k in ("train", "val", "test")}
+    y = {k: Y for k in ids}
+    mcfg = ModelConfig(vocab_size=1, n_labels=2, d_model=8, n_heads=2, d_ff=16, score="scaled_dot", emb_dim=50)
+    plain = train_glove(tok, "frozen+oov", mcfg, TrainConfig(epochs=1, batch_size=8), ids, y)
+    run = train_glove(tok, "frozen+oov", mcfg, TrainConfig(epochs=1, batch_size=8), ids, y, corpus_dim=3)
+    assert run.model.cfg.emb_dim == 53 and run.model.embed.spec["corpus_dim"] == 3
+    # Frozen columns: same trainable count as without them (the projection grows by 3 inputs x d_model).
+    assert run.params["trainable"] == plain.params["trainable"] + 3 * 8
+    assert run.params["total"] - plain.params["total"] == tok.vocab_size * 3 + 3 * 8
+    v = corpus_vectors(ids["train"], tok.vocab_size, 3)
+    assert v.shape == (tok.vocab_size, 3) and v[1:].std() == pytest.approx(0.3, rel=1e-3)
+    np.testing.assert_array_equal(v, corpus_vectors(ids["train"], tok.vocab_size, 3))  # deterministic
 
 
 def test_seed_stats_and_blend_weight() -> None:

@@ -179,3 +179,29 @@ def test_real_package_vectors():
     np.testing.assert_allclose(vecs[0, :2], [0.418, 0.24968], rtol=1e-6)
     np.testing.assert_array_equal(vecs[0], emb[0])  # 'the' is the first row
     np.testing.assert_array_equal(vecs[1], 0.0)
+
+
+def test_corpus_columns_are_appended_frozen_and_round_trip(glove_txt):
+    tok = _tok(glove_txt, oov_rows=1)  # V = 8
+    corpus = np.arange(8 * 3, dtype=np.float32).reshape(8, 3) + 1.0
+    emb = GloveEmbedding(tok.vectors, mode="frozen+oov", trainable_ids=tok.trainable_ids, corpus=corpus)
+    assert emb.dim == DIM + 3 and emb.spec["corpus_dim"] == 3
+    assert _n_trainable(emb) == 2 * DIM  # the corpus columns add stored values, not trainable ones
+    stored = [t for t in (*emb.parameters(), *emb.buffers()) if t.is_floating_point()]
+    assert sum(t.numel() for t in stored) == 8 * (DIM + 3)
+    ids = torch.tensor([[2, 7, 0]])  # (B, T) with PAD at the end
+    out = emb(ids)
+    assert out.shape == (1, 3, DIM + 3)
+    np.testing.assert_allclose(out[0, 0, :DIM].detach().numpy(), tok.vectors[2])
+    np.testing.assert_allclose(out[0, 1, DIM:].detach().numpy(), corpus[7])
+    np.testing.assert_array_equal(out[0, 2].detach().numpy(), 0.0)  # PAD: zero in both parts
+    out.pow(2).sum().backward()
+    assert emb.corpus.grad is None and not emb.corpus.requires_grad
+    back = GloveEmbedding.from_spec(pickle.loads(pickle.dumps(emb.spec)))
+    back.load_state_dict(emb.state_dict())
+    torch.testing.assert_close(back(ids), emb(ids))
+    with pytest.raises(ValueError, match=r"corpus vectors must be \(8, K\), got \(7, 3\)"):
+        GloveEmbedding(tok.vectors, corpus=corpus[:7])
+    # Checkpoints written before corpus columns existed have no corpus_dim: they load as before.
+    plain = GloveEmbedding(tok.vectors, mode="frozen")
+    assert "corpus_dim" not in plain.spec and "corpus" not in plain.state_dict() and plain.dim == DIM

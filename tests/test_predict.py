@@ -220,3 +220,19 @@ def test_saved_models_load_and_predict(path: Path):
     df = pred.predict(["have a lovely day", "", "you are a disgusting idiot and should die"])
     assert list(df.columns) == pred.columns and len(df) == 3
     assert df[pred.names].apply(lambda c: c.between(0, 1)).all().all()
+
+
+def test_glove_model_with_corpus_columns_round_trips(tmp_path: Path):
+    words = [PAD, UNK, "nice", "weather", "idiot", "stupid", "zorblax"]
+    tok = WordTokenizer(words, n_oov=1, max_len=16)
+    rng = np.random.default_rng(0)
+    glove = GloveEmbedding(
+        rng.normal(size=(len(words), 6)), "frozen+oov", tok.trainable_ids, corpus=rng.normal(size=(7, 2))
+    )
+    model = Encoder(ModelConfig(vocab_size=len(words), n_labels=3, d_model=8, d_ff=16, max_len=16, emb_dim=8), glove)
+    path = tmp_path / "glove_corpus.pt"
+    checkpoint.save(path, model.eval(), tok, LABELS, THRESHOLDS)
+    back, _, _ = checkpoint.load(path)
+    x = torch.tensor([[2, 3, 6, 0]])  # (B, T)
+    torch.testing.assert_close(back(x), model(x))
+    assert back.embed.spec["corpus_dim"] == 2
