@@ -62,13 +62,12 @@ def train_glove(
     ids: dict[str, list[list[int]]],
     y: dict[str, np.ndarray],
     desc: str = "train",
-    corpus_dim: int = 0,
+    corpus: np.ndarray | None = None,
 ) -> GloveRun:
     """Build GloveEmbedding(mode) + Encoder(mcfg), fit on ids['train'], predict 'val' and 'test'.
 
-    corpus_dim > 0 appends that many frozen PPMI+SVD columns computed from ids['train'] only.
+    `corpus` (V, K), e.g. from `corpus_vectors`, is appended to every word vector as K frozen columns.
     """
-    corpus = corpus_vectors(ids["train"], tok.vocab_size, corpus_dim) if corpus_dim else None
     emb = GloveEmbedding(tok.vectors, mode, trainable_ids=tok.trainable_ids, corpus=corpus)
     cfg = replace(mcfg, vocab_size=tok.vocab_size, max_len=tok.max_len, emb_dim=emb.dim)
     data = Encoded(tok, ids["train"], ids["val"], ids["test"], y["train"], y["val"], None)

@@ -63,12 +63,12 @@ def test_train_glove_with_corpus_columns(tok: WordTokenizer) -> None:
     y = {k: Y for k in ids}
     mcfg = ModelConfig(vocab_size=1, n_labels=2, d_model=8, n_heads=2, d_ff=16, score="scaled_dot", emb_dim=50)
     plain = train_glove(tok, "frozen+oov", mcfg, TrainConfig(epochs=1, batch_size=8), ids, y)
-    run = train_glove(tok, "frozen+oov", mcfg, TrainConfig(epochs=1, batch_size=8), ids, y, corpus_dim=3)
+    v = corpus_vectors(ids["train"], tok.vocab_size, 3)
+    run = train_glove(tok, "frozen+oov", mcfg, TrainConfig(epochs=1, batch_size=8), ids, y, corpus=v)
     assert run.model.cfg.emb_dim == 53 and run.model.embed.spec["corpus_dim"] == 3
     # Frozen columns: same trainable count as without them (the projection grows by 3 inputs x d_model).
     assert run.params["trainable"] == plain.params["trainable"] + 3 * 8
     assert run.params["total"] - plain.params["total"] == tok.vocab_size * 3 + 3 * 8
-    v = corpus_vectors(ids["train"], tok.vocab_size, 3)
     assert v.shape == (tok.vocab_size, 3) and v[1:].std() == pytest.approx(0.3, rel=1e-3)
     np.testing.assert_array_equal(v, corpus_vectors(ids["train"], tok.vocab_size, 3))  # deterministic
 
