@@ -71,8 +71,10 @@ class BPETokenizer:
     ) -> BPETokenizer:
         """Learn merges on `texts` (the training split only, never validation/test).
 
-        `seed` is accepted for symmetry with the other builders; youtokentome's BPE has no randomness
-        (one thread: the same texts always give the same model bytes, see tests/test_training.py).
+        `seed` is accepted for symmetry with the other builders; it does not make training reproducible:
+        youtokentome orders (and, at the vocabulary cut-off, picks) equally frequent merges differently from
+        run to run, so the model bytes can differ. Results are reproduced from the tokenizer saved with each
+        checkpoint, never from a retrained one.
         """
         with tempfile.TemporaryDirectory() as d:
             corpus, model = Path(d) / "train.txt", Path(d) / "bpe.model"
