@@ -58,6 +58,11 @@ def make_loss(
     soft = soften(p_teacher, temperature) if p_teacher is not None else torch.zeros_like(y)
     if p_teacher is None and alpha > 0:
         raise ValueError("alpha > 0 needs teacher probabilities")
+    if p_teacher is not None and np.shape(p_teacher) != np.shape(y_train):
+        raise ValueError(
+            f"teacher probabilities have shape {np.shape(p_teacher)}, the training labels {np.shape(y_train)}: "
+            "the teacher must score every training row in the same order (is the cache from these splits?)"
+        )
 
     def loss(logits: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
         dev = logits.device
@@ -141,10 +146,11 @@ def minilm_probs(splits, labels: list[str], path: str | Path) -> tuple[dict[str,
     if not path.is_file():
         return None, f"no teacher cache at {path.name}"
     try:
-        probs, _ = load_cache(path, labels, splits_fingerprint(splits, labels))
+        probs, meta = load_cache(path, labels, splits_fingerprint(splits, labels))
     except StaleCacheError as e:
         return None, f"teacher cache does not match these splits ({str(e).split(':')[1].strip()})"
-    return {"train": probs["train"], "val": probs["val"], "test": probs["test"]}, "cache matches the splits"
+    kind = f"; {meta['kind']}" if "kind" in meta else ""  # the out-of-fold cache says how it was made
+    return {"train": probs["train"], "val": probs["val"], "test": probs["test"]}, f"cache matches the splits{kind}"
 
 
 def checkpoint_probs(path: str | Path, splits, labels: list[str]) -> tuple[dict[str, np.ndarray] | None, str]:
@@ -160,6 +166,7 @@ def checkpoint_probs(path: str | Path, splits, labels: list[str]) -> tuple[dict[
 
 
 def seed_summary(aucs: dict[int, float]) -> dict:
-    """{seeds, values, mean, std} of one metric over seeds."""
+    """{seeds, values, mean, std} of one metric over seeds (sample std, ddof=1, as everywhere; 0 for one seed)."""
     v = list(aucs.values())
-    return {"seeds": list(aucs), "values": v, "mean": float(np.mean(v)), "std": float(np.std(v))}
+    std = float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
+    return {"seeds": list(aucs), "values": v, "mean": float(np.mean(v)), "std": std}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from src.compress import serialized_bytes
 from src.data import clean_text
+from src.distill import make_loss
 from src.embeddings import ppmi_svd
 from src.glove import PACKAGE_DIM, GloveEmbedding, WordTokenizer
 from src.model import Encoder, ModelConfig, count_params
@@ -63,16 +67,39 @@ def train_glove(
     y: dict[str, np.ndarray],
     desc: str = "train",
     corpus: np.ndarray | None = None,
+    teacher: np.ndarray | None = None,
+    alpha: float = 0.0,
 ) -> GloveRun:
     """Build GloveEmbedding(mode) + Encoder(mcfg), fit on ids['train'], predict 'val' and 'test'.
 
     `corpus` (V, K), e.g. from `corpus_vectors`, is appended to every word vector as K frozen columns.
+    `teacher` (N_train, L) probabilities with `alpha` > 0: distillation loss (`src.distill.distill_loss`).
     """
     emb = GloveEmbedding(tok.vectors, mode, trainable_ids=tok.trainable_ids, corpus=corpus)
     cfg = replace(mcfg, vocab_size=tok.vocab_size, max_len=tok.max_len, emb_dim=emb.dim)
     data = Encoded(tok, ids["train"], ids["val"], ids["test"], y["train"], y["val"], None)
-    run = train_encoder(data, cfg, tcfg, embedding=emb, desc=desc)  # seeds the init like any encoder run
+    loss = None  # alpha 0: fit's own weighted BCE, whether or not a teacher is given
+    if alpha > 0:  # make_loss refuses a missing teacher or one of the wrong shape
+        loss = make_loss(y["train"], teacher, alpha, pos_weight_power=tcfg.pos_weight_power)
+    run = train_encoder(data, cfg, tcfg, embedding=emb, desc=desc, loss_fn=loss)  # seeds the init like any run
     return GloveRun(run.model.cpu(), tok, run.history, run.p_val, run.p_test)
+
+
+def _train_job(job: dict) -> GloveRun:
+    return train_glove(**job)
+
+
+def train_glove_many(jobs: list[dict], workers: int = 2) -> list[GloveRun]:
+    """`train_glove(**job)` for every job, `workers` at a time in spawned processes with one torch thread each.
+
+    Every run seeds itself, so the results equal a sequential loop's (workers=1 runs one); the workers'
+    progress bars go to the kernel's log, not into the notebook.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        return [train_glove(**job) for job in jobs]
+    ctx = multiprocessing.get_context("spawn")  # forking after torch started its thread pool can hang
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        return list(pool.map(_train_job, jobs))
 
 
 def state_bytes(model: torch.nn.Module) -> int:
@@ -92,3 +119,36 @@ def pick_blend_weight(
     """Weight w of model b in (1-w)·a + w·b with the best validation macro AUC, and the AUC of each w."""
     aucs = {float(w): macro_auc(y_val, (1 - w) * p_a + w * p_b) for w in weights}
     return max(aucs, key=aucs.get), aucs
+
+
+def seed_table(scores: dict[int, dict]) -> pd.DataFrame:
+    """Columns = seeds (+ mean, std): val/test macro AUC, test per-label AUC and tuned F1, derived F1."""
+    t = pd.DataFrame(
+        {
+            s: {
+                "val macro AUC": x["validation"]["roc_auc"]["macro"],
+                "test macro AUC": x["test"]["roc_auc"]["macro"],
+                **{f"test {k} AUC": v for k, v in x["test"]["roc_auc"]["per_label"].items()},
+                **{f"test {k} F1 (tuned)": v["f1"] for k, v in x["test"]["at_tuned"]["per_label"].items()},
+                **{f"test {k} F1 (derived)": d["f1_at_tuned"] for k, d in x["test"]["derived"].items()},
+            }
+            for s, x in scores.items()
+        }
+    )
+    t["mean"], t["std"] = t.mean(axis=1), t.std(axis=1, ddof=1)
+    return t
+
+
+def seed_record(scores: dict[int, dict]) -> dict:
+    """For results files: test macro AUC over seeds (values, mean, std), validation's, and derived hate F1's."""
+    test = seed_stats([x["test"]["roc_auc"]["macro"] for x in scores.values()])
+    return {
+        "seeds": list(scores),
+        "test_macro_auc": test["values"],
+        "mean": test["mean"],
+        "std": test["std"],
+        "val_macro_auc": seed_stats([x["validation"]["roc_auc"]["macro"] for x in scores.values()]),
+        "test_hate_f1": seed_stats(
+            [x["test"]["derived"].get("hate", {}).get("f1_at_tuned", np.nan) for x in scores.values()]
+        ),
+    }

@@ -66,14 +66,18 @@ def train_encoder(
     vectors: np.ndarray | None = None,
     embedding: torch.nn.Module | None = None,
     desc: str = "train",
+    loss_fn=None,
 ) -> Trained:
-    """Build an Encoder (seeded), start its embedding from `vectors`, train with early stopping, predict."""
+    """Build an Encoder (seeded), start its embedding from `vectors`, train with early stopping, predict.
+
+    `loss_fn(logits, row_idx)` replaces the class-weighted BCE (e.g. `distill.make_loss`).
+    """
     set_seed(train_cfg.seed)
     model = Encoder(model_cfg, embedding=embedding)
     if embedding is None:
         init_embedding(model, None if vectors is None else torch.as_tensor(vectors))
     t0 = time.perf_counter()
-    hist = fit(model, data.train, data.y_train, data.val, data.y_val, train_cfg, desc=desc)
+    hist = fit(model, data.train, data.y_train, data.val, data.y_val, train_cfg, desc=desc, loss_fn=loss_fn)
     seconds = time.perf_counter() - t0
     return Trained(model, hist, predict_proba(model, data.val), predict_proba(model, data.test), seconds)
 

@@ -115,3 +115,20 @@ def write_jigsaw(root: Path, n_train: int = 400, n_test: int = 120, seed: int = 
     tl = pd.DataFrame({"id": test_ids, **{lab: yt[:, j] for j, lab in enumerate(labels)}})
     tl.to_csv(folder / JIGSAW.test_labels_file, index=False)
     return Path(root)
+
+
+def write_teacher_oof_cache(models: Path, dataset: str) -> Path:
+    """A stand-in out-of-fold teacher cache for the fixture splits ($TOXIC_DATA_DIR): noisy, blurred labels."""
+    from src.data import label_matrix, load_splits
+    from src.teacher import save_cache, splits_fingerprint
+    from src.teacher_oof import cache_name
+
+    s = load_splits(dataset, seed=0)
+    labels = list(s.spec.labels)
+    rng = np.random.default_rng(0)
+    probs = {
+        name: np.clip(0.7 * label_matrix(f, labels) + 0.15 + rng.normal(0, 0.1, (len(f), len(labels))), 0.01, 0.99)
+        for name, f in (("train", s.train), ("val", s.val), ("test", s.test))
+    }
+    meta = {"kind": "synthetic stand-in for tests", "folds": 0, "per_fold": []}
+    return save_cache(models / cache_name(dataset), probs, labels, splits_fingerprint(s, labels), meta)

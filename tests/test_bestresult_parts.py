@@ -14,9 +14,12 @@ from src.glove import WordTokenizer
 from src.glove_runs import (
     corpus_vectors,
     pick_blend_weight,
+    seed_record,
     seed_stats,
+    seed_table,
     state_bytes,
     train_glove,
+    train_glove_many,
     write_synthetic_glove,
 )
 from src.interpret import attention_received, plot_attention, probe_table
@@ -73,6 +76,24 @@ def test_train_glove_with_corpus_columns(tok: WordTokenizer) -> None:
     np.testing.assert_array_equal(v, corpus_vectors(ids["train"], tok.vocab_size, 3))  # deterministic
 
 
+def test_train_glove_with_a_teacher(tok: WordTokenizer) -> None:
+    """alpha 0 ignores the teacher exactly; alpha > 0 changes the fit; a teacher of the wrong shape is refused."""
+    ids = {k: tok.encode(TEXTS) for k in ("train", "val", "test")}
+    y = {k: Y for k in ids}
+    mcfg = ModelConfig(vocab_size=1, n_labels=2, d_model=8, n_heads=2, d_ff=16, score="scaled_dot", emb_dim=50)
+    tcfg = TrainConfig(epochs=1, batch_size=8)
+    teacher = np.full(Y.shape, 0.5, dtype=np.float32)
+    plain = train_glove(tok, "frozen+oov", mcfg, tcfg, ids, y)
+    same = train_glove(tok, "frozen+oov", mcfg, tcfg, ids, y, teacher=teacher, alpha=0.0)
+    np.testing.assert_array_equal(plain.p_test, same.p_test)
+    taught = train_glove(tok, "frozen+oov", mcfg, tcfg, ids, y, teacher=teacher, alpha=0.9)
+    assert np.abs(taught.p_test - plain.p_test).max() > 1e-4
+    with pytest.raises(ValueError, match="same order"):
+        train_glove(tok, "frozen+oov", mcfg, tcfg, ids, y, teacher=teacher[:-1], alpha=0.9)
+    with pytest.raises(ValueError, match="needs teacher"):
+        train_glove(tok, "frozen+oov", mcfg, tcfg, ids, y, alpha=0.9)
+
+
 def test_seed_stats_and_blend_weight() -> None:
     s = seed_stats([0.8, 0.9, 1.0])
     assert s["mean"] == pytest.approx(0.9) and s["std"] == pytest.approx(0.1)
@@ -88,6 +109,24 @@ def _scores() -> dict:
     y = (rng.random((200, 2)) < 0.2).astype(int)
     p = np.clip(y * 0.4 + rng.random((200, 2)) * 0.6, 0, 1)
     return {"m": evaluate_model(y, p, y, p, ["a", "b"], {"ab": ("a", "b")})}, y, p
+
+
+def test_seed_table_and_record() -> None:
+    """Per-seed columns plus mean/std; the record keeps test AUC values, mean, std and the derived hate F1."""
+    rng = np.random.default_rng(0)
+    y = (rng.random((300, 2)) < 0.2).astype(int)
+    scores = {}
+    for s, noise in ((0, 0.5), (1, 0.7)):
+        p = np.clip(y * 0.4 + rng.random((300, 2)) * noise, 0, 1)
+        scores[s] = evaluate_model(y, p, y, p, ["hd", "cv"], {"hate": ("hd", "cv")})
+    t = seed_table(scores)
+    assert list(t.columns) == [0, 1, "mean", "std"] and "test hate F1 (derived)" in t.index
+    aucs = [scores[s]["test"]["roc_auc"]["macro"] for s in (0, 1)]
+    assert t.loc["test macro AUC", "mean"] == pytest.approx(np.mean(aucs))
+    r = seed_record(scores)
+    assert r["seeds"] == [0, 1] and r["test_macro_auc"] == aucs and r["std"] == pytest.approx(np.std(aucs, ddof=1))
+    hate = [scores[s]["test"]["derived"]["hate"]["f1_at_tuned"] for s in (0, 1)]
+    assert r["test_hate_f1"]["values"] == hate
 
 
 def test_label_view_and_pr_curves() -> None:
@@ -122,3 +161,19 @@ def test_shared_attention_helpers_take_a_glove_model(tok: WordTokenizer) -> None
     assert probe_table(run.model, tok, texts, ["x", "y"]).shape == (3, 2)
     assert len(attention_received(run.model, tok, texts)) == 3
     assert len(plot_attention(run.model, tok, texts, ncols=2).axes) >= 4  # 3 maps + a hidden panel (+ colorbars)
+
+
+def test_train_glove_many_in_two_processes_equals_a_loop(tok: WordTokenizer) -> None:
+    """Spawned workers give exactly the sequential results (each run seeds itself), in job order."""
+    ids = {k: tok.encode(TEXTS) for k in ("train", "val", "test")}
+    mcfg = ModelConfig(vocab_size=1, n_labels=2, d_model=8, n_heads=2, d_ff=16, score="scaled_dot", emb_dim=50)
+    jobs = [
+        {"tok": tok, "mode": "frozen+oov", "mcfg": mcfg, "tcfg": TrainConfig(epochs=1, batch_size=8, seed=s),
+         "ids": ids, "y": {k: Y for k in ids}}
+        for s in (0, 1, 2)
+    ]  # fmt: skip
+    loop = train_glove_many(jobs, workers=1)
+    pool = train_glove_many(jobs, workers=2)
+    for a, b in zip(loop, pool, strict=True):
+        np.testing.assert_array_equal(a.p_test, b.p_test)
+    assert not np.array_equal(loop[0].p_test, loop[1].p_test)

