@@ -387,23 +387,28 @@ def train_and_cache(
     return summary
 
 
+def common_args(ap) -> None:
+    """Options shared by the teacher command lines (this one and `src.teacher_oof`)."""
+    ap.add_argument("--dataset", default="ghc")
+    ap.add_argument("--data-root", default=None, help="folder holding <dataset>/ (default: $TOXIC_DATA_DIR)")
+    ap.add_argument("--model-dir", default=None, help="model folder (default: the gt package's)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sample", type=int, default=None, help="cap train rows (smoke test)")
+    ap.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (smoke test)")
+
+
 def main() -> None:
     """CLI: fine-tune the teacher for one or more BCE variants and write caches + metrics."""
     import argparse
 
     ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("--dataset", default="ghc")
-    ap.add_argument("--data-root", default=None, help="folder holding <dataset>/ (default: $TOXIC_DATA_DIR)")
-    ap.add_argument("--model-dir", default=None, help="model folder (default: the gt package's)")
-    ap.add_argument("--out", required=True)
+    common_args(ap)
     ap.add_argument("--variants", default="plain", help="comma list of plain,weighted (BCE pos_weight)")
-    ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--max-len", type=int, default=128)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--sample", type=int, default=None, help="cap train rows (smoke test)")
-    ap.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (smoke test)")
     a = ap.parse_args()
     for v in a.variants.split(","):
         if v not in ("plain", "weighted"):

@@ -18,6 +18,7 @@ import numpy as np
 
 from src.teacher import (
     TeacherConfig,
+    common_args,
     config_dict,
     device_name,
     fit,
@@ -130,15 +131,8 @@ def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("--dataset", default="ghc")
-    ap.add_argument("--data-root", default=None, help="folder holding <dataset>/ (default: $TOXIC_DATA_DIR)")
-    ap.add_argument("--model-dir", default=None, help="model folder (default: the gt package's)")
-    ap.add_argument("--out", required=True)
+    common_args(ap)
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--sample", type=int, default=None, help="cap train rows (smoke test)")
-    ap.add_argument("--max-steps", type=int, default=None, help="stop each fold after this many steps (smoke test)")
     a = ap.parse_args()
     cfg = TeacherConfig(epochs=a.epochs, seed=a.seed, max_steps=a.max_steps)
     train_oof(a.dataset, a.out, cfg, a.folds, a.data_root, a.model_dir, a.sample)
