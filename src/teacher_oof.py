@@ -1,7 +1,7 @@
 """Cross-fitted teacher: out-of-fold MiniLM probabilities on the training split, for distillation without leakage.
 
-A teacher fine-tuned on the whole training split has nearly memorised it, so its train-split probabilities are
-close to the hard labels and carry little extra for a student. Here each training post is scored by a teacher
+A teacher fine-tuned on the whole training split has seen every training post: its train-split probabilities are
+in-sample, closer to the hard labels than what it says about posts it has not seen. Here each training post is scored by a teacher
 that never saw it (k folds); validation and test get the mean of the k fold teachers. Runs on a GPU machine:
 `python3 -m src.teacher_oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
 """
