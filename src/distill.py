@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from src.losses import pos_weights, weighted_bce
+from src.metrics import seed_stats
 from src.model import Encoder, ModelConfig, init_embedding
 from src.pipeline import Encoded, Trained, predict_texts
 from src.train import TrainConfig, fit, predict_proba, set_seed
@@ -166,7 +167,5 @@ def checkpoint_probs(path: str | Path, splits, labels: list[str]) -> tuple[dict[
 
 
 def seed_summary(aucs: dict[int, float]) -> dict:
-    """{seeds, values, mean, std} of one metric over seeds (sample std, ddof=1, as everywhere; 0 for one seed)."""
-    v = list(aucs.values())
-    std = float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
-    return {"seeds": list(aucs), "values": v, "mean": float(np.mean(v)), "std": std}
+    """{seeds, values, mean, std} of one metric over seeds (`metrics.seed_stats`: sample std)."""
+    return {"seeds": list(aucs), **seed_stats(aucs.values())}

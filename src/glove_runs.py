@@ -16,6 +16,7 @@ from src.data import clean_text
 from src.distill import make_loss
 from src.embeddings import ppmi_svd
 from src.glove import PACKAGE_DIM, GloveEmbedding, WordTokenizer
+from src.metrics import seed_stats
 from src.model import Encoder, ModelConfig, count_params
 from src.pipeline import Encoded, train_encoder
 from src.train import History, TrainConfig, macro_auc
@@ -105,12 +106,6 @@ def train_glove_many(jobs: list[dict], workers: int = 2) -> list[GloveRun]:
 def state_bytes(model: torch.nn.Module) -> int:
     """Size of the model's serialised state_dict (what one more ensemble member adds on disk)."""
     return serialized_bytes(model.state_dict())
-
-
-def seed_stats(values) -> dict:
-    """{"values": [...], "mean": m, "std": s} (sample std, ddof=1; 0 for one value)."""
-    v = [float(x) for x in values]
-    return {"values": v, "mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0}
 
 
 def pick_blend_weight(

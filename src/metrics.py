@@ -12,6 +12,12 @@ from sklearn.metrics import (
 )
 
 
+def seed_stats(values) -> dict:
+    """{"values": [...], "mean": m, "std": s} of one metric over seeds (sample std, ddof=1; 0 for one value)."""
+    v = [float(x) for x in values]
+    return {"values": v, "mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0}
+
+
 def _auc(y: np.ndarray, p: np.ndarray) -> float:
     # A label with one class only in a (tiny) split has no AUC; NaN keeps tables honest.
     return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")

