@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import pickle
 from pathlib import Path
 
 import torch
@@ -68,13 +67,17 @@ def load(path: str | Path, labels=None, config: ModelConfig | None = None, map_l
         raise CheckpointError(f"{path}: checkpoint not found")
     try:
         raw = path.read_bytes()
-        doc = torch.load(io.BytesIO(raw), map_location=map_location, weights_only=False)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, OSError, ValueError, AttributeError) as e:
+        # weights_only: the unpickler builds tensors and plain containers only, so a crafted file cannot run code.
+        doc = torch.load(io.BytesIO(raw), map_location=map_location, weights_only=True)
+    except Exception as e:  # any failure of an untrusted file is the same user error: one line, no traceback
         raise CheckpointError(
-            f"{path}: corrupt or truncated checkpoint ({type(e).__name__}); re-save or retrain it"
+            f"{path}: not a valid checkpoint: corrupt or truncated, or holding objects other than tensors and "
+            f"plain values ({type(e).__name__}; nothing in it was run); re-save or retrain it"
         ) from e
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not a toxic-small encoder checkpoint (format {FORMAT} expected)")
+        raise CheckpointError(
+            f"{path}: not a valid checkpoint: not a toxic-small encoder file (format {FORMAT} expected)"
+        )
     if labels is not None and list(labels) != doc["labels"]:
         raise CheckpointError(f"{path}: trained for labels {doc['labels']}, expected {list(labels)}")
     cfg = ModelConfig(**doc["config"])

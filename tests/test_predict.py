@@ -191,6 +191,34 @@ def test_cli_bad_model_files(model_path: Path, tmp_path: Path, capsys, monkeypat
         assert code == 2 and out == "" and why in err and len(err.strip().splitlines()) == 1, (path, err)
 
 
+class _SideEffect:
+    """Pickles as a call to Path.touch(target): what a crafted model file could ask the unpickler to do."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (self.target,))
+
+
+def test_crafted_checkpoint_runs_no_code(model_path: Path, tmp_path: Path, capsys, monkeypatch):
+    """A checkpoint whose pickle would call a function is refused by the API and the CLI before anything runs."""
+    marker = tmp_path / "side_effect_happened"
+    doc = torch.load(model_path, weights_only=True)
+    doc["meta"] = {"payload": _SideEffect(marker)}  # a valid file in every other respect
+    evil = tmp_path / "evil.pt"
+    torch.save(doc, evil)
+    for loader in (checkpoint.load, predict.load):
+        with pytest.raises(checkpoint.CheckpointError, match="not a valid checkpoint"):
+            loader(evil)
+    code, out, err = run_main(["--model", str(evil)], b"hello\n", capsys, monkeypatch)
+    assert code == 2 and out == "" and "not a valid checkpoint" in err and len(err.strip().splitlines()) == 1
+    res = cli("--model", str(evil), stdin=b"hello\n")
+    assert res.returncode == 2 and "not a valid checkpoint" in res.stderr.decode()
+    assert "Traceback" not in res.stderr.decode()
+    assert not marker.exists()
+
+
 def test_inconsistent_derived_labels(model_path: Path, tmp_path: Path):
     model, tok, _ = checkpoint.load(model_path)
     bad = tmp_path / "bad_derived.pt"
