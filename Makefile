@@ -33,13 +33,13 @@ report: venv
 	@start=$$(date +%s); \
 	for nb in $(NOTEBOOKS); do \
 	  echo "== $$nb ($(DATASET))"; \
-	  $(PY) -m src.notebooks run notebooks/$$nb.ipynb -p dataset $(DATASET) || exit 1; \
+	  $(PY) -m src.experiments.notebooks run notebooks/$$nb.ipynb -p dataset $(DATASET) || exit 1; \
 	done; \
 	$(PY) -m ruff format -q notebooks; \
-	$(PY) -m src.report --wall-seconds $$(( $$(date +%s) - start ))
+	$(PY) -m src.experiments.report --wall-seconds $$(( $$(date +%s) - start ))
 
 bench: venv
-	$(PY) -m src.bench --dataset $(DATASET)
+	$(PY) -m src.evaluation.bench --dataset $(DATASET)
 
 clean-venv:
 	rm -rf .venv

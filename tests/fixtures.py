@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from src.data import GHC, JIGSAW
+from src.data.datasets import GHC, JIGSAW
 
 NEUTRAL = (
     "the a weather today people think about city music game food news story week friend work read "
@@ -119,9 +119,9 @@ def write_jigsaw(root: Path, n_train: int = 400, n_test: int = 120, seed: int = 
 
 def write_teacher_oof_cache(models: Path, dataset: str) -> Path:
     """A stand-in out-of-fold teacher cache for the fixture splits ($TOXIC_DATA_DIR): noisy, blurred labels."""
-    from src.data import label_matrix, load_splits
-    from src.teacher import save_cache, splits_fingerprint
-    from src.teacher_oof import cache_name
+    from src.data.datasets import label_matrix, load_splits
+    from src.training.teacher import save_cache, splits_fingerprint
+    from src.training.teacher_oof import cache_name
 
     s = load_splits(dataset, seed=0)
     labels = list(s.spec.labels)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from src import checkpoint
-from src.bench import run, synthetic_comments
-from src.data import load_splits
-from src.model import ModelConfig
-from src.pipeline import encode, train_encoder
-from src.tokenizers import BPETokenizer
-from src.train import TrainConfig
+from src.data.datasets import load_splits
+from src.data.tokenizers import BPETokenizer
+from src.evaluation.bench import run, synthetic_comments
+from src.experiments.runs import encode, train_encoder
+from src.models.encoder import ModelConfig
+from src.serving import checkpoint
+from src.training.loop import TrainConfig
 
 ROW_KEYS = {
     "params",
@@ -63,7 +63,7 @@ def test_bench_quick_on_fixture(toxic_env):
 
 
 def test_pareto_front():
-    from src.compress import pareto_front
+    from src.evaluation.compress import pareto_front
 
     xs, ys = [1.0, 2.0, 3.0, 4.0], [0.5, 0.7, 0.6, 0.8]
     assert pareto_front(xs, ys) == [0, 1, 3]  # smaller is better on x

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from src.compare import REPORT_JIGSAW, best_row, side_by_side, summary_row
-from src.curves import label_view, pr_curves
-from src.glove import WordTokenizer
-from src.glove_runs import (
+from src.data.glove import WordTokenizer
+from src.evaluation.curves import label_view, pr_curves
+from src.evaluation.interpret import attention_received, plot_attention, probe_table
+from src.evaluation.metrics import evaluate_model, seed_stats
+from src.evaluation.probes import PROBES
+from src.experiments.glove_runs import (
     corpus_vectors,
     pick_blend_weight,
     seed_record,
@@ -21,11 +24,9 @@ from src.glove_runs import (
     train_glove_many,
     write_synthetic_glove,
 )
-from src.interpret import attention_received, plot_attention, probe_table
-from src.metrics import evaluate_model, seed_stats
-from src.model import ModelConfig
-from src.probes import PROBES
-from src.train import TrainConfig
+from src.experiments.tables import REPORT_JIGSAW, best_row, side_by_side, summary_row
+from src.models.encoder import ModelConfig
+from src.training.loop import TrainConfig
 
 TEXTS = ["the cat sat on the mat", "dogs are great", "you stupid idiot", "idiot dogs sat", "the mat is great"] * 8
 Y = np.array([[0, 0], [0, 0], [1, 1], [1, 0], [0, 0]] * 8, dtype=np.float32)
@@ -171,7 +172,12 @@ def test_train_glove_many_in_two_processes_equals_a_loop(tok: WordTokenizer) -> 
          "ids": ids, "y": {k: Y for k in ids}}
         for s in (0, 1, 2)
     ]  # fmt: skip
-    loop = train_glove_many(jobs, workers=1)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # the workers' thread count: float reductions then match bit for bit
+    try:
+        loop = train_glove_many(jobs, workers=1)
+    finally:
+        torch.set_num_threads(before)
     pool = train_glove_many(jobs, workers=2)
     for a, b in zip(loop, pool, strict=True):
         np.testing.assert_array_equal(a.p_test, b.p_test)

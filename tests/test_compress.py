@@ -7,10 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from src import compress
-from src.distill import distill_loss, make_loss, seed_summary, soften
-from src.losses import weighted_bce
-from src.model import Encoder, ModelConfig
+from src.evaluation import compress
+from src.models.encoder import Encoder, ModelConfig
+from src.training.distill import distill_loss, make_loss, seed_summary, soften
+from src.training.losses import weighted_bce
 
 
 def _model(vocab: int = 200, d: int = 16, seed: int = 0) -> Encoder:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from src.data import (
+from src.data.datasets import (
     GHC,
     JIGSAW,
     clean_text,

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from src.glove import PAD_ID, UNK_ID, GloveEmbedding, WordTokenizer, load_vectors
+from src.data.glove import PAD_ID, UNK_ID, WordTokenizer, load_vectors
+from src.models.glove_embedding import GloveEmbedding
 
 DIM = 4
 # Row i of the fake file is word i with values i + 0.1 * j: easy to recompute in the assertions.

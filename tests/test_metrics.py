@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from src.metrics import (
+from src.evaluation.metrics import (
     best_f1_threshold,
     derive,
     eight_row_table,
@@ -18,7 +18,7 @@ from src.metrics import (
     per_label_table,
     tune_thresholds,
 )
-from src.results import model_entry, read_results, write_results
+from src.experiments.results import model_entry, read_results, write_results
 
 LABELS = ["a", "b"]
 # Rows: a positive in rows 0 and 2, b positive in rows 1 and 2.

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from src.attention import attention
-from src.losses import pos_weights, weighted_bce
-from src.model import Encoder, ModelConfig, count_params
-from src.schedulers import linear_decay, linear_scheduler
+from src.models.attention import attention
+from src.models.encoder import Encoder, ModelConfig, count_params
+from src.training.losses import pos_weights, weighted_bce
+from src.training.schedulers import linear_decay, linear_scheduler
 
 
 def test_attention_hand_case_and_mask():

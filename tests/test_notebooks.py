@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from src.notebooks import run
+from src.experiments.notebooks import run
 
 ROOT = Path(__file__).resolve().parent.parent
 # Pipeline order (as `make report`): later notebooks read earlier notebooks' results files.

@@ -1,4 +1,4 @@
-"""Serving: the Predictor API, the `python -m src.predict` CLI, and every saved model under models/."""
+"""Serving: the Predictor API, the `python -m src.serving.predict` CLI, and every saved model under models/."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 import torch
 
-from src import checkpoint, predict
-from src.glove import PAD, UNK, GloveEmbedding, WordTokenizer
-from src.model import Encoder, ModelConfig
-from src.tokenizers import BPETokenizer
-from src.train import TrainConfig, fit
+from src.data.glove import PAD, UNK, WordTokenizer
+from src.data.tokenizers import BPETokenizer
+from src.models.encoder import Encoder, ModelConfig
+from src.models.glove_embedding import GloveEmbedding
+from src.serving import checkpoint, predict
+from src.training.loop import TrainConfig, fit
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["hd", "cv", "vo"]
@@ -73,7 +74,7 @@ def pred(model_path: Path) -> predict.Predictor:
 
 def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
     """Run the CLI in a fresh interpreter, as a user would."""
-    cmd = [sys.executable, "-m", "src.predict", "--threads", "1", *args]
+    cmd = [sys.executable, "-m", "src.serving.predict", "--threads", "1", *args]
     return subprocess.run(cmd, input=stdin, capture_output=True, cwd=ROOT, timeout=120)
 
 

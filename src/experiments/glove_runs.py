@@ -11,15 +11,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from src.compress import serialized_bytes
-from src.data import clean_text
-from src.distill import make_loss
-from src.embeddings import ppmi_svd
-from src.glove import PACKAGE_DIM, GloveEmbedding, WordTokenizer
-from src.metrics import seed_stats
-from src.model import Encoder, ModelConfig, count_params
-from src.pipeline import Encoded, train_encoder
-from src.train import History, TrainConfig, macro_auc
+from src.data.datasets import clean_text
+from src.data.glove import PACKAGE_DIM, WordTokenizer
+from src.evaluation.compress import serialized_bytes
+from src.evaluation.metrics import seed_stats
+from src.experiments.runs import Encoded, train_encoder
+from src.models.embeddings import ppmi_svd
+from src.models.encoder import Encoder, ModelConfig, count_params
+from src.models.glove_embedding import GloveEmbedding
+from src.training.distill import make_loss
+from src.training.loop import History, TrainConfig, macro_auc
 
 
 def write_synthetic_glove(texts, path: str | Path, dim: int = PACKAGE_DIM, seed: int = 0, skip_every: int = 7) -> Path:
@@ -74,7 +75,7 @@ def train_glove(
     """Build GloveEmbedding(mode) + Encoder(mcfg), fit on ids['train'], predict 'val' and 'test'.
 
     `corpus` (V, K), e.g. from `corpus_vectors`, is appended to every word vector as K frozen columns.
-    `teacher` (N_train, L) probabilities with `alpha` > 0: distillation loss (`src.distill.distill_loss`).
+    `teacher` (N_train, L) probabilities with `alpha` > 0: distillation loss (`src.training.distill.distill_loss`).
     """
     emb = GloveEmbedding(tok.vectors, mode, trainable_ids=tok.trainable_ids, corpus=corpus)
     cfg = replace(mcfg, vocab_size=tok.vocab_size, max_len=tok.max_len, emb_dim=emb.dim)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from src.model import Encoder, ModelConfig
+from src.models.encoder import Encoder, ModelConfig
 
 FORMAT = "toxic-small/encoder/v1"
 
@@ -42,11 +42,11 @@ def save(path: str | Path, model: Encoder, tokenizer, labels, thresholds: dict[s
 def _tokenizer(state: dict):
     kind = state.get("kind")
     if kind == "bpe":
-        from src.tokenizers import BPETokenizer
+        from src.data.tokenizers import BPETokenizer
 
         return BPETokenizer.from_state(state)
     if kind == "word":
-        from src.glove import WordTokenizer
+        from src.data.glove import WordTokenizer
 
         return WordTokenizer.from_state(state)
     raise CheckpointError(f"unknown tokenizer kind {kind!r}")
@@ -55,7 +55,7 @@ def _tokenizer(state: dict):
 def _embedding(spec: dict | None, cfg: ModelConfig):
     if spec is None:
         return None
-    from src.glove import GloveEmbedding
+    from src.models.glove_embedding import GloveEmbedding
 
     return GloveEmbedding.from_spec(spec)
 

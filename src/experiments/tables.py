@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from src.results import read_results
+from src.experiments.results import read_results
 
 # What the user's report gave for its best model (GloVe-50d transformer) on Jigsaw 2018; NaN = not reported.
 REPORT_JIGSAW = {"f1 micro": 0.69, "f1 macro": 0.42, "threat f1": 0.00, "identity_hate f1": 0.00}

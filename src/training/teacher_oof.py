@@ -4,7 +4,7 @@ A teacher fine-tuned on the whole training split has seen every training post: i
 in-sample, closer to the hard labels than what it says about posts it has not seen. Here each training post is
 scored by a teacher that never saw it (k folds); validation and test get the mean of the k fold teachers. Runs on
 a GPU machine:
-`python3 -m src.teacher_oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
+`python3 -m src.training.teacher_oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from src.teacher import (
+from src.training.teacher import (
     TEACHER_NAME,
     TeacherConfig,
     common_args,
@@ -57,9 +57,9 @@ def train_oof(
     log=print,
 ) -> dict:
     """Fine-tune k fold teachers; write the out-of-fold cache .npz and a metrics .json to `out_dir`."""
-    from src.data import label_matrix, load_splits
-    from src.metrics import evaluate_model
-    from src.train import macro_auc
+    from src.data.datasets import label_matrix, load_splits
+    from src.evaluation.metrics import evaluate_model
+    from src.training.loop import macro_auc
 
     splits = load_splits(dataset, root=data_root, seed=cfg.seed, sample=sample)
     labels = list(splits.spec.labels)

@@ -37,7 +37,7 @@ class TfidfLR:
 
     def _prep(self, texts):
         if self.cfg.clean:
-            from src.data import clean_text
+            from src.data.datasets import clean_text
 
             return [clean_text(t) for t in texts]
         return list(texts)

@@ -12,8 +12,8 @@ import torch
 from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
-from src.losses import pos_weights, weighted_bce
-from src.schedulers import linear_scheduler
+from src.training.losses import pos_weights, weighted_bce
+from src.training.schedulers import linear_scheduler
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Execute a notebook top to bottom with papermill, then strip run/editor metadata before commit.
 
-python -m src.notebooks run notebooks/baseline.ipynb -p dataset ghc [-o out.ipynb]
+python -m src.experiments.notebooks run notebooks/baseline.ipynb -p dataset ghc [-o out.ipynb]
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import nbformat
 
-from src.results import results_dir
+from src import ROOT
+from src.experiments.results import results_dir
 
-ROOT = Path(__file__).resolve().parent.parent
 KEEP_CELL_META = {"tags"}  # `parameters` / `injected-parameters` tags are all we need
 
 

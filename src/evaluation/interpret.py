@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from src.train import pad
+from src.training.loop import pad
 
 
 @torch.no_grad()

@@ -7,7 +7,9 @@ import math
 import os
 from pathlib import Path
 
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
+from src import ROOT
+
+RESULTS_DIR = ROOT / "results"
 
 
 def results_dir() -> Path:

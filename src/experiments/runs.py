@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from src.data import Splits, label_matrix
-from src.embeddings import ppmi_svd, skipgram
-from src.metrics import evaluate_model
-from src.model import Encoder, ModelConfig, count_params, init_embedding
-from src.results import model_entry
-from src.train import History, TrainConfig, fit, predict_proba, set_seed
+from src.data.datasets import Splits, label_matrix
+from src.evaluation.metrics import evaluate_model
+from src.experiments.results import model_entry
+from src.models.embeddings import ppmi_svd, skipgram
+from src.models.encoder import Encoder, ModelConfig, count_params, init_embedding
+from src.training.loop import History, TrainConfig, fit, predict_proba, set_seed
 
 
 @dataclass

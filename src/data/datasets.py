@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
+from src import ROOT
+
+DEFAULT_DATA_DIR = ROOT / "data" / "raw"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from src.data import Splits, label_matrix
-from src.metrics import eight_row_table
+from src.data.datasets import Splits, label_matrix
+from src.evaluation.metrics import eight_row_table
 
 
 @dataclass

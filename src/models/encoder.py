@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from src.attention import attention
+from src.models.attention import attention
 
 SCORES = ("dot", "general", "scaled_dot")
 

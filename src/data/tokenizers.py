@@ -10,7 +10,7 @@ from pathlib import Path
 
 import youtokentome as yttm
 
-from src.data import clean_text
+from src.data.datasets import clean_text
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3  # youtokentome's special ids, PAD first so masks are `ids != 0`
 

@@ -1,0 +1,1 @@
+"""Evaluation: metrics and thresholds, curves and plots, interpretation, compression, the speed benchmark."""

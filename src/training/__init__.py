@@ -1,0 +1,1 @@
+"""Training: the loop (bucketed batches, early stopping), losses, schedules, distillation, teacher fine-tuning."""
