@@ -1,4 +1,4 @@
-# toxic-small: `make report` (set-up + all notebooks + REPORT.md), `make test`, `make bench`.
+# toxic-small: `make report` (set-up + all notebooks + REPORT.md), `make test`, `make lint`, `make bench`, `make lab`.
 SHELL := /bin/bash
 PY := .venv/bin/python
 DATASET ?= ghc
@@ -6,7 +6,7 @@ TOXIC_DATA_DIR ?= $(CURDIR)/data/raw
 export TOXIC_DATA_DIR
 NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult Shrink
 
-.PHONY: venv test report bench lint format clean-venv
+.PHONY: venv test report bench lint format lab clean-venv
 
 venv: .venv/.installed
 
@@ -17,6 +17,7 @@ venv: .venv/.installed
 	$(PY) -m pip install -q Cython==3.3.1 numpy==2.4.6 setuptools wheel
 	$(PY) -m pip install -q --no-build-isolation -r requirements.txt
 	$(PY) -m pip install -q --no-build-isolation --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name toxic-small --display-name "toxic-small (.venv)" >/dev/null
 	touch $@
 
 test: venv
@@ -24,6 +25,7 @@ test: venv
 
 lint: venv
 	$(PY) -m ruff check src tests notebooks && $(PY) -m ruff format --check src tests notebooks
+	$(PY) -m src.experiments.notebooks check notebooks/*.ipynb
 
 format: venv
 	$(PY) -m ruff format src tests notebooks && $(PY) -m ruff check --fix src tests notebooks
@@ -40,6 +42,10 @@ report: venv
 
 bench: venv
 	$(PY) -m src.evaluation.bench --dataset $(DATASET)
+
+# JupyterLab on the notebooks, with the project's kernel ("toxic-small (.venv)") selected.
+lab: venv
+	$(PY) -m jupyter lab notebooks
 
 clean-venv:
 	rm -rf .venv

@@ -7,7 +7,7 @@ import json
 from src.data.datasets import load_splits
 from src.data.tokenizers import BPETokenizer
 from src.evaluation.bench import run, synthetic_comments
-from src.experiments.runs import encode, train_encoder
+from src.experiments.runs import encode, train_run
 from src.models.encoder import ModelConfig
 from src.serving import checkpoint
 from src.training.loop import TrainConfig
@@ -41,7 +41,7 @@ def test_bench_quick_on_fixture(toxic_env):
     tok = BPETokenizer.train(list(splits.train["text"]), 300)
     data = encode(tok, splits)
     cfg = ModelConfig(vocab_size=tok.vocab_size, n_labels=3, d_model=8, d_ff=16)
-    run_ = train_encoder(data, cfg, TrainConfig(epochs=1))
+    run_ = train_run(data, cfg, TrainConfig(epochs=1))
     checkpoint.save(
         toxic_env["models"] / "baseattention_ghc.pt",
         run_.model,

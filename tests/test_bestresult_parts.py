@@ -12,20 +12,19 @@ import torch
 from src.data.glove import WordTokenizer
 from src.evaluation.curves import label_view, pr_curves
 from src.evaluation.interpret import attention_received, plot_attention, probe_table
-from src.evaluation.metrics import evaluate_model, seed_stats
+from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.probes import PROBES
 from src.experiments.glove_runs import (
     corpus_vectors,
     pick_blend_weight,
-    seed_record,
-    seed_table,
-    state_bytes,
     train_glove,
     train_glove_many,
     write_synthetic_glove,
 )
-from src.experiments.tables import REPORT_JIGSAW, best_row, side_by_side, summary_row
+from src.experiments.results import seed_record
+from src.experiments.tables import REPORT_JIGSAW, best_row, seed_table, side_by_side, summary_row
 from src.models.encoder import ModelConfig
+from src.models.size import state_bytes
 from src.training.loop import TrainConfig
 
 TEXTS = ["the cat sat on the mat", "dogs are great", "you stupid idiot", "idiot dogs sat", "the mat is great"] * 8
@@ -94,10 +93,11 @@ def test_train_glove_with_a_teacher(tok: WordTokenizer) -> None:
         train_glove(tok, "frozen+oov", mcfg, tcfg, ids, y, alpha=0.9)
 
 
-def test_seed_stats_and_blend_weight() -> None:
-    s = seed_stats([0.8, 0.9, 1.0])
+def test_seed_summary_and_blend_weight() -> None:
+    s = seed_summary({0: 0.8, 1: 0.9, 2: 1.0})
     assert s["mean"] == pytest.approx(0.9) and s["std"] == pytest.approx(0.1)
-    assert seed_stats([0.5])["std"] == 0.0
+    assert seed_summary({0: 0.5})["std"] == 0.0
+    assert seed_summary({(0, 1): 0.5, (2, 3): 0.7})["seeds"] == [[0, 1], [2, 3]]  # seed groups (ensembles)
     y = np.array([[0], [0], [1], [1]])
     bad, good = np.array([[0.9], [0.8], [0.1], [0.2]]), np.array([[0.1], [0.2], [0.8], [0.9]])
     w, aucs = pick_blend_weight(y, bad, good, weights=(0.0, 0.5, 1.0))
@@ -112,7 +112,7 @@ def _scores() -> dict:
 
 
 def test_seed_table_and_record() -> None:
-    """Per-seed columns plus mean/std; the record keeps test AUC values, mean, std and the derived hate F1."""
+    """Per-seed columns plus mean/std; the record keeps {seeds, values, mean, std} of test/val AUC and derived F1."""
     rng = np.random.default_rng(0)
     y = (rng.random((300, 2)) < 0.2).astype(int)
     scores = {}
@@ -124,7 +124,9 @@ def test_seed_table_and_record() -> None:
     aucs = [scores[s]["test"]["roc_auc"]["macro"] for s in (0, 1)]
     assert t.loc["test macro AUC", "mean"] == pytest.approx(np.mean(aucs))
     r = seed_record(scores)
-    assert r["seeds"] == [0, 1] and r["test_macro_auc"] == aucs and r["std"] == pytest.approx(np.std(aucs, ddof=1))
+    test = r["test_macro_auc"]
+    assert test["seeds"] == [0, 1] and test["values"] == aucs and test["std"] == pytest.approx(np.std(aucs, ddof=1))
+    assert set(r) == {"test_macro_auc", "val_macro_auc", "test_hate_f1"}
     hate = [scores[s]["test"]["derived"]["hate"]["f1_at_tuned"] for s in (0, 1)]
     assert r["test_hate_f1"]["values"] == hate
 
@@ -168,10 +170,16 @@ def test_train_glove_many_in_two_processes_equals_a_loop(tok: WordTokenizer) -> 
     ids = {k: tok.encode(TEXTS) for k in ("train", "val", "test")}
     mcfg = ModelConfig(vocab_size=1, n_labels=2, d_model=8, n_heads=2, d_ff=16, score="scaled_dot", emb_dim=50)
     jobs = [
-        {"tok": tok, "mode": "frozen+oov", "mcfg": mcfg, "tcfg": TrainConfig(epochs=1, batch_size=8, seed=s),
-         "ids": ids, "y": {k: Y for k in ids}}
+        {
+            "tok": tok,
+            "mode": "frozen+oov",
+            "mcfg": mcfg,
+            "tcfg": TrainConfig(epochs=1, batch_size=8, seed=s),
+            "ids": ids,
+            "y": {k: Y for k in ids},
+        }
         for s in (0, 1, 2)
-    ]  # fmt: skip
+    ]
     before = torch.get_num_threads()
     torch.set_num_threads(1)  # the workers' thread count: float reductions then match bit for bit
     try:

@@ -8,8 +8,9 @@ import torch
 import torch.nn.functional as F
 
 from src.evaluation import compress
+from src.evaluation.metrics import seed_summary
 from src.models.encoder import Encoder, ModelConfig
-from src.training.distill import distill_loss, make_loss, seed_summary, soften
+from src.training.distill import distill_loss, make_loss, soften
 from src.training.losses import weighted_bce
 
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from src.models.attention import attention
-from src.models.encoder import Encoder, ModelConfig, count_params
+from src.models.encoder import Encoder, ModelConfig
+from src.models.size import count_params
 from src.training.losses import pos_weights, weighted_bce
 from src.training.schedulers import linear_decay, linear_scheduler
 

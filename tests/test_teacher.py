@@ -9,16 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from src.training.teacher import (
-    StaleCacheError,
-    TeacherConfig,
-    load_cache,
-    mean_pool,
-    save_cache,
-    split_fingerprint,
-    splits_fingerprint,
-    teacher_available,
-)
+from src.models.teacher import mean_pool, teacher_available
+from src.training.teacher_cache import StaleCacheError, load_cache, save_cache, split_fingerprint, splits_fingerprint
+from src.training.teacher_finetune import TeacherConfig
 
 LABELS = ["hd", "cv", "vo"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,10 +108,13 @@ def test_cache_matches_fixture_splits_only_when_identical(ghc_dir: Path, tmp_pat
 @needs_teacher
 def test_fit_and_predict_smoke() -> None:
     """Two training steps on the real pretrained weights, then probabilities in input order."""
-    from src.training.teacher import count_params, fit, load_teacher, predict_proba
+    from src.models.size import count_params
+    from src.models.teacher import load_teacher
+    from src.training.teacher_finetune import fit, predict_proba
 
     model, tok = load_teacher(3, seed=0)
-    total, trainable = count_params(model)
+    c = count_params(model)
+    total, trainable = c["total"], c["trainable"]
     assert 22_000_000 < total == trainable < 23_500_000
     texts = ["good morning everyone", "short", "a somewhat longer sentence about the weather today", "ok"] * 2
     y = np.eye(3)[[0, 1, 2, 0, 1, 2, 0, 1]]

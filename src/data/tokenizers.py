@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 import youtokentome as yttm
 
@@ -49,6 +50,30 @@ def _check_model(data: bytes) -> None:
         raise ValueError("not a youtokentome BPE model (unreadable or truncated); retrain the tokenizer")
 
 
+class Tokenizer(Protocol):
+    """What models, checkpoints and serving need from a tokenizer (BPETokenizer, glove.WordTokenizer)."""
+
+    kind: str  # "bpe" | "word": checkpoint.py rebuilds the right class from state()["kind"]
+    max_len: int  # ids per text are cut here
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, PAD (0) and UNK included."""
+        ...
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        """Ids per text, cut at max_len, never empty."""
+        ...
+
+    def tokens(self, text: str) -> list[str]:
+        """Token strings of one text (attention plots)."""
+        ...
+
+    def state(self) -> dict:
+        """Plain values that rebuild the tokenizer (stored in checkpoints)."""
+        ...
+
+
 class BPETokenizer:
     """Byte-pair encoding over (optionally cleaned) text; ids truncated to `max_len`."""
 
@@ -82,8 +107,16 @@ class BPETokenizer:
             corpus.write_text("\n".join(lines) + "\n")
             # One thread: youtokentome's multi-threaded counting is not bit-for-bit reproducible.
             with _quiet_fds():
-                yttm.BPE.train(data=str(corpus), model=str(model), vocab_size=vocab_size, n_threads=1, pad_id=PAD,
-                               unk_id=UNK, bos_id=BOS, eos_id=EOS)  # fmt: skip
+                yttm.BPE.train(
+                    data=str(corpus),
+                    model=str(model),
+                    vocab_size=vocab_size,
+                    n_threads=1,
+                    pad_id=PAD,
+                    unk_id=UNK,
+                    bos_id=BOS,
+                    eos_id=EOS,
+                )
             return cls(model.read_bytes(), max_len=max_len, clean=clean)
 
     @property

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from src.evaluation.bench_goals import goals
+
 THREADS = 2
 BATCH1_N, TEACHER_N = 300, 1024  # comments timed one at a time; cap on the teacher's batch-256 inputs
 MEMORY = (
@@ -52,13 +54,15 @@ def load_predictor(spec: dict):
 
         return fn, model.n_params(), len(raw)
     if spec["kind"] == "teacher":
-        from src.training.teacher import count_params, load_teacher, predict_proba, size_bytes
+        from src.models.size import count_params, tensor_bytes
+        from src.models.teacher import load_teacher
+        from src.training.teacher_finetune import predict_proba
 
         model, tok = load_teacher(spec["n_labels"])
         fn = lambda texts, batch: predict_proba(model, tok, texts, 128, batch, "cpu")  # noqa: E731
-        return fn, count_params(model)[0], size_bytes(model)
+        return fn, count_params(model)["total"], tensor_bytes(model)
     from src.evaluation import compress
-    from src.models.encoder import count_params
+    from src.models.size import count_params
     from src.serving import checkpoint
     from src.training.loop import predict_proba as encoder_proba
 
@@ -123,7 +127,7 @@ def _measure(spec: dict, texts: dict[str, list[str]], y_test: np.ndarray, thread
 
 
 def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> dict[str, dict]:
-    from src.training.teacher import teacher_available
+    from src.models.teacher import teacher_available
 
     specs = {"tfidf_lr": {"kind": "pickle", "path": str(tfidf_path), "note": "refit in this run (baseline's config)"}}
     ckpts = {
@@ -176,58 +180,6 @@ def in_process(specs: dict[str, dict], texts: list[str], y: np.ndarray) -> dict[
         auc = macro_auc(y, p) if len(xs) == len(y) and spec["kind"] != "teacher" else float("nan")
         out[name] = {"params": params, "size_bytes": size, "comments_per_s": per_s, "test_auc": auc}
     return out
-
-
-def _goal(value: float | None, target: float, op: str) -> dict:
-    ops = {">=": float.__ge__, "<=": float.__le__, ">": float.__gt__}
-    met = None if value is None or value != value else ops[op](float(value), float(target))
-    return {"value": value, "target": f"{op} {target}", "met": met}
-
-
-def goals(rows: dict[str, dict]) -> dict:
-    """The brief's targets, computed from this run's rows and results/Shrink.json (students over seeds)."""
-    tiny, tf = rows.get("baseattention_fp32", {}), rows.get("tfidf_lr", {})
-    g: dict = {}
-    for s in ("ghc_test", "synthetic"):
-        v = tiny.get(f"{s}_batch256_per_s")
-        g[f"tiny_{s}_ge_5000_per_s"] = _goal(v, 5000, ">=")
-        ratio = v / tf[f"{s}_batch256_per_s"] if v and tf.get(f"{s}_batch256_per_s") else None
-        g[f"tiny_{s}_ge_2x_tfidf"] = _goal(ratio, 2.0, ">=")
-    if "baseattention_int8" in rows:
-        loss = tiny["test_macro_roc_auc"] - rows["baseattention_int8"]["test_macro_roc_auc"]
-        g["int8_auc_loss_le_0.005"] = _goal(loss, 0.005, "<=")
-    if "student_50k" in rows:
-        margin = rows["student_50k"]["test_macro_roc_auc"] - tf.get("test_macro_roc_auc", float("nan"))
-        g["saved_student_50k_minus_tfidf_auc"] = _goal(margin, 0.0, ">")
-    g.update(_seed_goals(tf.get("test_macro_roc_auc")))
-    return g
-
-
-def _seed_goals(tfidf_auc: float | None) -> dict:
-    """Student goals from results/Shrink.json: best student per budget chosen on validation, test mean over seeds."""
-    from src.experiments.results import read_results
-
-    try:
-        doc = read_results("Shrink")
-    except FileNotFoundError:
-        return {}
-    g: dict = {}
-    for budget, limit in (("50k", 50_000), ("200k", 200_000)):
-        cands = {k: m for k, m in doc["models"].items() if "seeds" in m and m["params"]["total"] <= limit}
-        if budget == "200k":  # "within 0.02 of its teacher": distilled students only
-            cands = {k: m for k, m in cands.items() if m.get("teacher")}
-        if not cands:
-            continue
-        name = max(cands, key=lambda k: cands[k]["seeds"]["val_macro_auc"]["mean"])
-        test = cands[name]["seeds"]["test_macro_auc"]
-        info = {"student": name, "test_mean": test["mean"], "test_std": test["std"], "n_seeds": len(test["values"])}
-        if budget == "50k" and tfidf_auc is not None:
-            g["best_50k_student_minus_tfidf_auc"] = {**_goal(test["mean"] - tfidf_auc, 0.0, ">"), **info}
-        if budget == "200k":
-            t = cands[name]["teacher"]
-            gap = doc["teacher_test_macro_auc"][t] - test["mean"]
-            g["best_200k_student_gap_to_teacher"] = {**_goal(gap, 0.02, "<="), **info, "teacher": t}
-    return g
 
 
 def _clean(x):

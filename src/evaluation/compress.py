@@ -18,6 +18,7 @@ from torch.nn.utils import prune
 
 from src.evaluation.metrics import evaluate_model
 from src.experiments.results import results_dir
+from src.models.size import serialized_bytes, state_bytes
 from src.training.loop import TrainConfig, fit, pad, predict_proba
 
 # torch.ao.quantization is deprecated in favour of torchao (not installed here); eager dynamic quantisation still works
@@ -33,18 +34,6 @@ def clone(model: nn.Module) -> nn.Module:
         if hasattr(m, "weights") and isinstance(m.weights, torch.Tensor):
             m.weights = None
     return copy.deepcopy(model)
-
-
-def serialized_bytes(obj) -> int:
-    """Bytes of `torch.save(obj)` (a state dict, a checkpoint dict): what it costs on disk."""
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    return len(buf.getvalue())
-
-
-def state_bytes(model: nn.Module) -> int:
-    """Bytes of the model's serialized state dict (weights only, no tokenizer)."""
-    return serialized_bytes({k: v for k, v in model.state_dict().items()})
 
 
 def gzip_bytes(model: nn.Module) -> int:
@@ -230,8 +219,15 @@ def results_points(directory: Path | None = None) -> list[dict]:
         for name, m in (doc.get("models") or {}).items():
             auc = (m.get("test") or {}).get("roc_auc", {}).get("macro") if isinstance(m, dict) else None
             if auc is not None and m.get("size_bytes"):
-                rows.append({"notebook": f.stem, "model": name, "params": m["params"]["total"],
-                             "size_bytes": m["size_bytes"], "test_auc": auc})  # fmt: skip
+                rows.append(
+                    {
+                        "notebook": f.stem,
+                        "model": name,
+                        "params": m["params"]["total"],
+                        "size_bytes": m["size_bytes"],
+                        "test_auc": auc,
+                    }
+                )
     return rows
 
 

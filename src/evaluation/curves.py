@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
 
@@ -23,10 +24,12 @@ def pr_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], labels: list[str
             if yj.sum() == 0:
                 continue
             prec, rec, _ = precision_recall_curve(yj, pj)
-            line = ax.plot(rec, prec, lw=1.2, label=f"{name} (AP {average_precision_score(yj, pj):.2f})")[0]
-            ax.plot(*_point(yj, pj, 0.5)[::-1], "o", color=line.get_color(), ms=5)
+            ap = average_precision_score(yj, pj)
+            sns.lineplot(x=rec, y=prec, lw=1.2, label=f"{name} (AP {ap:.2f})", estimator=None, sort=False, ax=ax)
+            color = ax.lines[-1].get_color()
+            ax.plot(*_point(yj, pj, 0.5)[::-1], "o", color=color, ms=5)
             if thresholds and name in thresholds:
-                ax.plot(*_point(yj, pj, thresholds[name][lab])[::-1], "x", color=line.get_color(), ms=8, mew=2)
+                ax.plot(*_point(yj, pj, thresholds[name][lab])[::-1], "x", color=color, ms=8, mew=2)
         ax.axhline(np.asarray(next(iter(curves.values()))[0])[:, j].mean(), color="grey", lw=0.6, ls=":")
         ax.set(title=f"{lab}: o = 0.5, x = tuned", xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
         ax.legend(fontsize=7, loc="upper right")

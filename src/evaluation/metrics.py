@@ -12,10 +12,19 @@ from sklearn.metrics import (
 )
 
 
-def seed_stats(values) -> dict:
-    """{"values": [...], "mean": m, "std": s} of one metric over seeds (sample std, ddof=1; 0 for one value)."""
-    v = [float(x) for x in values]
-    return {"values": v, "mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0}
+def seed_summary(by_seed: dict) -> dict:
+    """{"seeds", "values", "mean", "std"} of one metric over seeds: the one spread every results file stores.
+
+    std is the sample std (ddof=1; 0 for one seed). Keys may be tuples (ensembles of seeds): stored as lists.
+    """
+    v = [float(x) for x in by_seed.values()]
+    seeds = [list(k) if isinstance(k, tuple) else k for k in by_seed]
+    return {
+        "seeds": seeds,
+        "values": v,
+        "mean": float(np.mean(v)),
+        "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
+    }
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float:

@@ -1,39 +1,44 @@
-"""Plot helpers for the notebooks: aggregates only, never raw comment text."""
+"""Plot helpers for the notebooks (seaborn over matplotlib): aggregates only, never raw comment text."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+import seaborn as sns
 
 
-def heatmap(matrix: np.ndarray, labels: list[str], title: str, fmt: str = "{:.2f}"):
+def heatmap(matrix: np.ndarray, labels: list[str], title: str, fmt: str = ".2f"):
     """Annotated square heatmap in LABELS order (rows and columns)."""
     fig, ax = plt.subplots(figsize=(1.1 * len(labels) + 2, 1.0 * len(labels) + 1.5))
-    im = ax.imshow(matrix, cmap="viridis")
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
-    hi = np.nanmax(matrix) if np.size(matrix) else 0
-    for i in range(matrix.shape[0]):
-        for j in range(matrix.shape[1]):
-            ax.text(
-                j, i, fmt.format(matrix[i, j]), ha="center", va="center", color="w" if matrix[i, j] < hi / 2 else "k"
-            )
+    frame = pd.DataFrame(matrix, index=labels, columns=labels)
+    sns.heatmap(frame, annot=True, fmt=fmt, cmap="viridis", square=True, cbar_kws={"fraction": 0.046}, ax=ax)
     ax.set_title(title)
-    fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
     return fig
 
 
+def _long_lengths(lengths: dict[str, np.ndarray], y: np.ndarray, labels: list[str]) -> pd.DataFrame:
+    """Long form (tokenisation, group, tokens): a comment appears once per label it has, or under 'no label'."""
+    y = np.asarray(y) > 0
+    parts = []
+    for how, ln in lengths.items():
+        for j, lab in enumerate(labels):
+            parts.append(pd.DataFrame({"tokenisation": how, "group": lab, "tokens": ln[y[:, j]]}))
+        parts.append(pd.DataFrame({"tokenisation": how, "group": "no label", "tokens": ln[~y.any(axis=1)]}))
+    return pd.concat(parts, ignore_index=True)
+
+
 def lengths_per_label(lengths: dict[str, np.ndarray], y: np.ndarray, labels: list[str], cap: int | None = None):
     """One box plot panel per tokenisation: token lengths per label and for rows with no label."""
-    y = np.asarray(y) > 0
-    names = [*labels, "no label"]
+    data = _long_lengths(lengths, y, labels)
+    order = [*labels, "no label"]
     fig, axes = plt.subplots(1, len(lengths), figsize=(5 * len(lengths), 3.8), squeeze=False)
-    for ax, (how, ln) in zip(axes[0], lengths.items(), strict=True):
-        groups = [ln[y[:, j]] for j in range(len(labels))] + [ln[~y.any(axis=1)]]
-        ax.boxplot([g if len(g) else [np.nan] for g in groups], showfliers=False)
-        ax.set_xticks(range(1, len(names) + 1), names, rotation=30)
-        ax.set_title(f"tokens per comment ({how})")
+    for ax, how in zip(axes[0], lengths, strict=True):
+        part = data[data.tokenisation == how]
+        sns.boxplot(part, x="group", y="tokens", order=order, showfliers=False, color="C0", ax=ax)
+        ax.set(title=f"tokens per comment ({how})", xlabel="")
+        ax.tick_params(axis="x", rotation=30)
         if cap:
             ax.axhline(cap, color="r", ls="--", lw=1, label=f"{cap} tokens")
             ax.legend(loc="upper right")
@@ -43,17 +48,25 @@ def lengths_per_label(lengths: dict[str, np.ndarray], y: np.ndarray, labels: lis
 
 def length_cdf(lengths: dict[str, np.ndarray], marks: tuple[float, ...] = (0.9, 0.95)):
     """Cumulative share of comments by token length, with the lengths covering `marks` annotated."""
+    data = pd.concat([pd.DataFrame({"tokenisation": how, "tokens": ln}) for how, ln in lengths.items()])
     fig, ax = plt.subplots(figsize=(6, 3.8))
+    sns.ecdfplot(data, x="tokens", hue="tokenisation", ax=ax)
+    colors = dict(zip(lengths, sns.color_palette(n_colors=len(lengths)), strict=True))
     for how, ln in lengths.items():
-        xs = np.sort(ln)
-        ax.plot(xs, np.arange(1, len(xs) + 1) / len(xs), label=how)
         for q in marks:
-            ax.axvline(np.quantile(ln, q), ls=":", lw=1, color=ax.lines[-1].get_color())
+            ax.axvline(np.quantile(ln, q), ls=":", lw=1, color=colors[how])
     for q in marks:
         ax.axhline(q, color="grey", lw=0.5)
-    ax.set_xscale("symlog")
-    ax.set_xlabel("tokens")
-    ax.set_ylabel("share of comments")
-    ax.legend()
+    ax.set(xscale="symlog", xlabel="tokens", ylabel="share of comments")
     fig.tight_layout()
     return fig
+
+
+def pareto(points: pd.DataFrame, x: str, y: str, front: pd.DataFrame, ax, hue: str | None = None, label: str = "model"):
+    """Scatter of models (x vs y) with their Pareto front drawn through and annotated."""
+    sns.scatterplot(points, x=x, y=y, hue=hue, s=30, alpha=0.75, ax=ax, legend=hue is not None)
+    ax.plot(front[x], front[y], "k-", lw=0.8)
+    for _, r in front.iterrows():
+        ax.annotate(str(r[label])[:28], (r[x], r[y]), fontsize=6, xytext=(3, -8), textcoords="offset points")
+    ax.set_xscale("log")
+    return ax

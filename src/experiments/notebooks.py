@@ -1,6 +1,7 @@
-"""Execute a notebook top to bottom with papermill, then strip run/editor metadata before commit.
+"""Execute a notebook top to bottom with papermill in the project's kernel, strip run metadata, check hygiene.
 
 python -m src.experiments.notebooks run notebooks/baseline.ipynb -p dataset ghc [-o out.ipynb]
+python -m src.experiments.notebooks check notebooks/*.ipynb   (pre-commit, make lint)
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from src import ROOT
 from src.experiments.results import results_dir
 
 KEEP_CELL_META = {"tags"}  # `parameters` / `injected-parameters` tags are all we need
+KERNEL = "toxic-small"  # the Jupyter kernel `make venv` installs into .venv (runs .venv/bin/python)
+KERNELSPEC = {"display_name": "toxic-small (.venv)", "language": "python", "name": KERNEL}
 
 
 def _terminal(text: str) -> str:
@@ -47,6 +50,7 @@ def merge_streams(outputs: list) -> list:
 def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Remove papermill/editor metadata and progress-bar redraws so diffs show content only."""
     nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k in {"kernelspec", "language_info"}})
+    nb.metadata["kernelspec"] = nbformat.from_dict(KERNELSPEC)  # JupyterLab opens it in the project's kernel
     for cell in nb.cells:
         cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in KEEP_CELL_META})
         if cell.cell_type == "code":
@@ -76,13 +80,42 @@ def run(
         parameters=params or {},
         cwd=str(cwd or ROOT),
         progress_bar=False,
-        kernel_name="python3",
+        kernel_name=kernel_name(),
     )
     seconds = time.perf_counter() - t0
     nb = nbformat.read(output, as_version=4)
     nbformat.write(strip(nb), output)
     record_time(path.stem, seconds, params or {})
     return output
+
+
+def kernel_name() -> str:
+    """The project's kernel when installed (`make venv`), else the default python3 kernel of this interpreter."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def problems(path: str | Path) -> list[str]:
+    """What keeps a committed notebook from being one clean top-to-bottom run (empty list: none)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as e:  # any unreadable file is reported, not raised: the check lists every notebook
+        return [f"{path}: not readable as a notebook ({e})"]
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    out = []
+    counts = [c.get("execution_count") for c in code]
+    if counts != list(range(1, len(code) + 1)):
+        out.append(f"{path}: execution counts {counts[:8]}... are not 1..{len(code)}: rerun it top to bottom")
+    errors = sum(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
+    if errors:
+        out.append(f"{path}: {errors} error output(s)")
+    extra = set(nb.metadata) - {"kernelspec", "language_info"}
+    if extra:
+        out.append(
+            f"{path}: run metadata {sorted(extra)} left in: run it through `python -m src.experiments.notebooks`"
+        )
+    return out
 
 
 def record_time(notebook: str, seconds: float, params: dict) -> None:
@@ -102,16 +135,22 @@ def torch_threads() -> int:
 def main() -> None:
     """CLI: run one notebook with -p NAME VALUE parameters."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["run", "strip"])
-    ap.add_argument("notebook")
+    ap.add_argument("cmd", choices=["run", "strip", "check"])
+    ap.add_argument("notebook", nargs="+")
     ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     ap.add_argument("-o", "--output")
     a = ap.parse_args()
+    if a.cmd == "check":
+        found = [msg for path in a.notebook for msg in problems(path)]
+        print("\n".join(found) or f"{len(a.notebook)} notebook(s) clean")
+        raise SystemExit(1 if found else 0)
+    if len(a.notebook) > 1:
+        ap.error(f"{a.cmd} takes one notebook")
     if a.cmd == "strip":
-        nb = nbformat.read(a.notebook, as_version=4)
-        nbformat.write(strip(nb), a.output or a.notebook)
+        nb = nbformat.read(a.notebook[0], as_version=4)
+        nbformat.write(strip(nb), a.output or a.notebook[0])
         return
-    run(a.notebook, {k: _value(v) for k, v in a.p}, a.output)
+    run(a.notebook[0], {k: _value(v) for k, v in a.p}, a.output)
 
 
 if __name__ == "__main__":

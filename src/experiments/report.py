@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 
 from src import ROOT
+from src.experiments.markdown import bench_cell, dig, fill, fmt3, md_table, size_mb
 from src.experiments.results import results_dir
 
 NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink")  # table order
@@ -39,36 +39,15 @@ def load_all(directory: Path) -> dict[str, dict | None]:
     return out
 
 
-def md_table(header: list[str], rows: list[list]) -> str:
-    """A GitHub markdown table; floats to 3 decimals, None as an em dash."""
-
-    def cell(v) -> str:
-        if v is None:
-            return "—"
-        return f"{v:.3f}" if isinstance(v, float) else str(v)
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def _get(d: dict | None, *keys):
-    for k in keys:
-        if not isinstance(d, dict) or k not in d:
-            return None
-        d = d[k]
-    return d
-
-
 def table_data(doc: dict | None) -> str:
     """Data overview from LookAtData.json: counts and rates per split, all-zero share, length quantiles."""
     if doc is None:
         return NOT_RUN
     rows = []
     for lab in doc["labels"]:
-        rows.append([lab, *[_get(doc, "counts", s, lab) for s in ("train", "validation", "test")]])
-        rows[-1] += [_get(doc, "rates", s, lab) for s in ("train", "validation", "test")]
-    rows.append(["rows", *[_get(doc, "counts", s, "rows") for s in ("train", "validation", "test")], None, None, None])
+        rows.append([lab, *[dig(doc, "counts", s, lab) for s in ("train", "validation", "test")]])
+        rows[-1] += [dig(doc, "rates", s, lab) for s in ("train", "validation", "test")]
+    rows.append(["rows", *[dig(doc, "counts", s, "rows") for s in ("train", "validation", "test")], None, None, None])
     head = ["label", "train n", "val n", "test n", "train rate", "val rate", "test rate"]
     q = doc.get("length_quantiles", {})
     lens = "; ".join(f"{tok}: 90% ≤ {v.get('q90', 0):.0f}, 95% ≤ {v.get('q95', 0):.0f} tokens" for tok, v in q.items())
@@ -76,11 +55,6 @@ def table_data(doc: dict | None) -> str:
         f"Dataset: **{doc['dataset']}**. Share of train rows with no label: {doc['all_zero_share']:.3f}.\n"
         f"Comment length ({lens}).\n\n" + md_table(head, rows)
     )
-
-
-def _size(b) -> str | None:
-    # size_bytes 0 marks a model that was scored but not saved (sweep runs): no size to show.
-    return None if not b else f"{b / 1e6:.1f} MB"
 
 
 def table_models(docs: dict[str, dict | None]) -> str:
@@ -95,13 +69,13 @@ def table_models(docs: dict[str, dict | None]) -> str:
                     nb,
                     name + (" *" if name == doc.get("best") else ""),
                     doc.get("dataset"),
-                    _get(m, "params", "total"),
-                    _get(m, "params", "trainable"),
-                    _size(m.get("size_bytes")),
-                    _get(m, "test", "roc_auc", "macro"),
-                    _get(m, "test", "at_tuned", "f1", "micro"),
-                    _get(m, "test", "at_tuned", "f1", "macro"),
-                    _get(m, "test", "derived", "hate", "f1_at_tuned"),
+                    dig(m, "params", "total"),
+                    dig(m, "params", "trainable"),
+                    size_mb(m.get("size_bytes")),
+                    dig(m, "test", "roc_auc", "macro"),
+                    dig(m, "test", "at_tuned", "f1", "micro"),
+                    dig(m, "test", "at_tuned", "f1", "macro"),
+                    dig(m, "test", "derived", "hate", "f1_at_tuned"),
                 ]
             )
     if not rows:
@@ -116,28 +90,25 @@ def table_models(docs: dict[str, dict | None]) -> str:
 
 
 def _spread(seeds: dict) -> str:
-    """'mean ± std (n=K)' of test macro AUC from a seeds record (either notebook's key names)."""
-    test = seeds.get("test_macro_auc")
-    if isinstance(test, dict):  # {"values", "mean", "std"} (Shrink)
-        values, mean, std = test.get("values"), test.get("mean"), test.get("std")
-    else:  # a list beside test_mean/test_std (BaseAttention) or mean/std (BestResult)
-        values, mean, std = test, seeds.get("test_mean", seeds.get("mean")), seeds.get("test_std", seeds.get("std"))
-    if not values or mean is None or std is None:
+    """'mean ± std (n=K)' of test macro AUC from a `results.seed_record` (the one shape every notebook stores)."""
+    test = seeds.get("test_macro_auc") or {}
+    if not test.get("values") or test.get("mean") is None or test.get("std") is None:
         return "—"
-    return f"{mean:.3f} ± {std:.3f} (n={len(values)})"
+    return f"{test['mean']:.3f} ± {test['std']:.3f} (n={len(test['values'])})"
 
 
 def table_headline(docs: dict[str, dict | None]) -> str:
     """Each notebook's best model: size and test macro ROC AUC (mean +- std over seeds where recorded)."""
     rows = []
     for nb, doc in docs.items():
-        best = _get(doc, "models", _get(doc, "best"))
+        best = dig(doc, "models", dig(doc, "best"))
         if not best or best.get("skipped"):
             continue
-        auc = _fmt(_get(best, "test", "roc_auc", "macro"))
+        auc = fmt3(dig(best, "test", "roc_auc", "macro"))
         spread = _spread(best.get("seeds") or {})
-        rows.append([nb, doc["best"], doc.get("dataset"), _get(best, "params", "total"), _size(best.get("size_bytes")),
-                     auc, spread, _fmt(_get(best, "test", "derived", "hate", "f1_at_tuned"))])  # fmt: skip
+        hate_f1 = fmt3(dig(best, "test", "derived", "hate", "f1_at_tuned"))
+        size = size_mb(best.get("size_bytes"))
+        rows.append([nb, doc["best"], doc.get("dataset"), dig(best, "params", "total"), size, auc, spread, hate_f1])
     if not rows:
         return NOT_RUN
     head = ["notebook", "best model", "dataset", "params", "size", "test ROC AUC macro (first seed/run)"]
@@ -151,12 +122,12 @@ def table_bench(directory: Path) -> str:
     if not path.is_file():
         return NOT_RUN
     doc = json.loads(path.read_text())
-    keys = ["params", "size_bytes", "test_macro_roc_auc", "ghc_test_batch256_per_s", "ghc_test_batch256_1thread_per_s",
-            "synthetic_batch256_per_s", "batch1_per_s", "latency_ms_p50", "latency_ms_p99", "peak_rss_mb"]  # fmt: skip
-    rows = [[name] + [_cell(m.get(k)) for k in keys] for name, m in doc["models"].items()]
+    keys = ["params", "size_bytes", "test_macro_roc_auc", "ghc_test_batch256_per_s", "ghc_test_batch256_1thread_per_s"]
+    keys += ["synthetic_batch256_per_s", "batch1_per_s", "latency_ms_p50", "latency_ms_p99", "peak_rss_mb"]
+    rows = [[name] + [bench_cell(m.get(k)) for k in keys] for name, m in doc["models"].items()]
     head = ["model", "params", "bytes", "test AUC", "GHC test /s (b256)", "same, 1 thread", "synthetic /s (b256)"]
     head += ["/s (batch 1)", "p50 ms", "p99 ms", "peak RSS MB"]
-    goals = [[k, _cell(g.get("value")), g.get("target"), g.get("met")] for k, g in doc.get("goals", {}).items()]
+    goals = [[k, bench_cell(g.get("value")), g.get("target"), g.get("met")] for k, g in doc.get("goals", {}).items()]
     intro = (
         f"Dataset {doc.get('dataset')}; torch threads {doc.get('threads')}; synthetic input: "
         f"{doc.get('synthetic_size')} comments ({doc.get('synthetic')}). Memory: {doc.get('memory_method')}.\n\n"
@@ -164,22 +135,16 @@ def table_bench(directory: Path) -> str:
     return intro + md_table(head, rows) + "\n\n" + md_table(["goal", "value", "target", "met"], goals)
 
 
-def _cell(v):
-    if isinstance(v, float):
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.4g}"
-    return v
-
-
 def table_per_label(docs: dict[str, dict | None]) -> str:
     """Test ROC AUC and tuned F1 per label for each notebook's best model."""
     rows, labels = [], None
     for nb, doc in docs.items():
-        best = _get(doc, "models", _get(doc, "best"))
+        best = dig(doc, "models", dig(doc, "best"))
         if not best:
             continue
         labels = labels or doc["labels"]
         cells = [
-            f"{_fmt(_get(best, 'test', 'roc_auc', 'per_label', lab))} / {_fmt(_get(best, 'test', 'at_tuned', 'per_label', lab, 'f1'))}"
+            f"{fmt3(dig(best, 'test', 'roc_auc', 'per_label', lab))} / {fmt3(dig(best, 'test', 'at_tuned', 'per_label', lab, 'f1'))}"
             for lab in labels
         ]
         rows.append([nb, doc["best"], *cells])
@@ -189,10 +154,6 @@ def table_per_label(docs: dict[str, dict | None]) -> str:
         md_table(["notebook", "best model", *labels], rows)
         + "\n\nEach cell: test ROC AUC / test F1 at the validation-tuned threshold."
     )
-
-
-def _fmt(v) -> str:
-    return "—" if v is None else f"{v:.3f}"
 
 
 def table_published() -> str:
@@ -222,12 +183,6 @@ def table_time(directory: Path, wall_seconds: int | None) -> str:
         total = sum(t["seconds"] for t in json.loads(times.read_text()).values())
         lines.append(f"\nSum of the notebooks' last wall times: {total:.0f} s ({total / 60:.1f} min).")
     return "\n".join(lines) if lines else NOT_RUN
-
-
-def fill(text: str, name: str, body: str) -> str:
-    """Replace what sits between `<!-- BEGIN table:name -->` and `<!-- END table:name -->`."""
-    pat = re.compile(rf"(<!-- BEGIN table:{re.escape(name)} -->\n).*?(\n?<!-- END table:{re.escape(name)} -->)", re.S)
-    return pat.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2).lstrip("\n"), text)
 
 
 def render(report: Path, directory: Path, wall_seconds: int | None = None) -> str:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from src import ROOT
+from src.evaluation.metrics import seed_summary
 
 RESULTS_DIR = ROOT / "results"
 
@@ -30,6 +31,19 @@ def model_entry(total: int, trainable: int, size_bytes: int, scores: dict, **ext
         **scores,
         **extra,
     }
+
+
+def seed_record(scores_by_seed: dict) -> dict:
+    """{metric: seed_summary} over seeds (or seed groups) of test/validation macro AUC and each derived label's F1."""
+    runs = scores_by_seed.values()
+    rec = {
+        "test_macro_auc": seed_summary({k: x["test"]["roc_auc"]["macro"] for k, x in scores_by_seed.items()}),
+        "val_macro_auc": seed_summary({k: x["validation"]["roc_auc"]["macro"] for k, x in scores_by_seed.items()}),
+    }
+    for name in next(iter(runs))["test"].get("derived", {}):
+        f1 = {k: x["test"]["derived"][name]["f1_at_tuned"] for k, x in scores_by_seed.items()}
+        rec[f"test_{name}_f1"] = seed_summary(f1)
+    return rec
 
 
 def _clean(x):

@@ -1,4 +1,4 @@
-"""Notebook glue for encoder experiments: encode splits once, train one configuration, collect its row."""
+"""One run record and one training entry point for every experiment: encode splits once, train, predict, record."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import numpy as np
 import torch
 
 from src.data.datasets import Splits, label_matrix
+from src.data.tokenizers import Tokenizer
 from src.evaluation.metrics import evaluate_model
 from src.experiments.results import model_entry
 from src.models.embeddings import ppmi_svd, skipgram
-from src.models.encoder import Encoder, ModelConfig, count_params, init_embedding
+from src.models.encoder import Encoder, ModelConfig, init_embedding
+from src.models.size import count_params
+from src.training.distill import make_loss
 from src.training.loop import History, TrainConfig, fit, predict_proba, set_seed
 
 
@@ -20,27 +23,37 @@ from src.training.loop import History, TrainConfig, fit, predict_proba, set_seed
 class Encoded:
     """Token ids and label matrices of the three splits for one tokenizer."""
 
-    tokenizer: object  # BPETokenizer or WordTokenizer
+    tokenizer: Tokenizer
     train: list[list[int]]
     val: list[list[int]]
     test: list[list[int]]
     y_train: np.ndarray  # (N, L) float32, LABELS order
     y_val: np.ndarray
-    y_test: np.ndarray
+    y_test: np.ndarray | None  # None where only train/validation are needed (training jobs)
 
 
 @dataclass
-class Trained:
-    """A trained encoder with its validation/test probabilities."""
+class Run:
+    """One trained model (encoder or any fit/predict_proba model) with its probabilities and timings."""
 
-    model: Encoder
-    history: History
-    p_val: np.ndarray
-    p_test: np.ndarray
-    train_seconds: float
+    model: object  # an Encoder, or anything with fit(texts, y) and predict_proba(texts) (TF-IDF + LR)
+    p_val: np.ndarray  # (N_val, L) probabilities, LABELS order
+    p_test: np.ndarray  # (N_test, L)
+    train_seconds: float  # wall time of training on the train split
+    history: History | None = None  # epochs of an encoder run (None for sklearn-style models)
+    tokenizer: Tokenizer | None = None  # what turns raw text into the model's ids (encoders)
+    comments_per_second: float | None = None  # test-set prediction throughput, where it was timed
+
+    @property
+    def params(self) -> dict[str, int]:
+        """`size.count_params` of an encoder; {"total", "trainable"} from n_params() otherwise."""
+        if isinstance(self.model, torch.nn.Module):
+            return count_params(self.model)
+        n = int(self.model.n_params())
+        return {"total": n, "trainable": n}
 
 
-def encode(tokenizer, splits: Splits) -> Encoded:
+def encode(tokenizer: Tokenizer, splits: Splits) -> Encoded:
     """Tokenise train/validation/test with one tokenizer."""
     labels = list(splits.spec.labels)
     ids = [tokenizer.encode(list(df["text"])) for df in (splits.train, splits.val, splits.test)]
@@ -59,52 +72,63 @@ def init_vectors(kind: str, data: Encoded, dim: int, seed: int = 0) -> np.ndarra
     raise ValueError(f"unknown embedding init {kind!r}: random, ppmi or skipgram")
 
 
-def train_encoder(
+def train_run(
     data: Encoded,
     model_cfg: ModelConfig,
     train_cfg: TrainConfig,
     vectors: np.ndarray | None = None,
     embedding: torch.nn.Module | None = None,
+    teacher: np.ndarray | None = None,
+    alpha: float = 0.0,
+    temperature: float = 1.0,
+    dtype: torch.dtype = torch.float32,
     desc: str = "train",
-    loss_fn=None,
-) -> Trained:
-    """Build an Encoder (seeded), start its embedding from `vectors`, train with early stopping, predict.
+) -> Run:
+    """Build an Encoder (seeded), start its embedding, train with early stopping, predict validation and test.
 
-    `loss_fn(logits, row_idx)` replaces the class-weighted BCE (e.g. `distill.make_loss`).
+    `embedding` replaces the plain table (e.g. a GloveEmbedding); otherwise it starts from `vectors` (None: random).
+    `teacher` (N_train, L) probabilities with `alpha` > 0 train with the distillation loss; alpha 0 is plain
+    class-weighted BCE. `dtype` is the training precision (predictions come back as float32).
     """
     set_seed(train_cfg.seed)
     model = Encoder(model_cfg, embedding=embedding)
     if embedding is None:
         init_embedding(model, None if vectors is None else torch.as_tensor(vectors))
+    model.to(dtype)
+    loss = None  # alpha 0: fit's own weighted BCE, whether or not a teacher is given
+    if alpha > 0:  # make_loss refuses a missing teacher or one of the wrong shape
+        loss = make_loss(data.y_train, teacher, alpha, temperature, train_cfg.pos_weight_power)
     t0 = time.perf_counter()
-    hist = fit(model, data.train, data.y_train, data.val, data.y_val, train_cfg, desc=desc, loss_fn=loss_fn)
+    hist = fit(model, data.train, data.y_train, data.val, data.y_val, train_cfg, desc=desc, loss_fn=loss)
     seconds = time.perf_counter() - t0
-    return Trained(model, hist, predict_proba(model, data.val), predict_proba(model, data.test), seconds)
+    p_val = predict_proba(model, data.val)
+    p_test = predict_proba(model, data.test)
+    return Run(model.cpu(), p_val, p_test, seconds, hist, data.tokenizer)
 
 
-def summary_row(run: Trained, data: Encoded) -> dict:
-    """One sweep-table row: params, best validation AUC, epochs, seconds per epoch."""
-    c = count_params(run.model)
-    return {
-        "params": c["total"],
-        "embedding": c["embedding"],
-        "trainable": c["trainable"],
-        "val_macro_auc": round(run.history.best_auc, 4),
-        "best_epoch": run.history.best_epoch + 1,
-        "s_per_epoch": round(run.history.seconds_per_epoch, 1),
-    }
+def fit_predict(model, splits: Splits) -> Run:
+    """Fit any fit/predict_proba model on train, predict validation and test, timing fit and test prediction."""
+    labels = list(splits.spec.labels)
+    t0 = time.perf_counter()
+    model.fit(list(splits.train["text"]), label_matrix(splits.train, labels).astype(int))
+    fit_s = time.perf_counter() - t0
+    p_val = model.predict_proba(list(splits.val["text"]))
+    t0 = time.perf_counter()
+    p_test = model.predict_proba(list(splits.test["text"]))
+    pred_s = time.perf_counter() - t0
+    return Run(model, p_val, p_test, fit_s, comments_per_second=len(splits.test) / max(pred_s, 1e-9))
 
 
-def scores(runs: list[Trained], data: Encoded, labels: list[str], derived: dict) -> dict:
+def scores(runs: list[Run], data: Encoded, labels: list[str], derived: dict) -> dict:
     """evaluate_model on the mean probabilities of `runs` (one run, or a same-size seed/model ensemble)."""
     p_val = np.mean([r.p_val for r in runs], axis=0)
     p_test = np.mean([r.p_test for r in runs], axis=0)
     return evaluate_model(data.y_val, p_val, data.y_test, p_test, labels, derived)
 
 
-def entry(run: Trained, s: dict, size_bytes: int = 0, **extra) -> dict:
+def entry(run: Run, s: dict, size_bytes: int = 0, **extra) -> dict:
     """A results-file model record for a trained encoder (params counted, speed recorded)."""
-    c = count_params(run.model)
+    c = run.params
     return model_entry(
         c["total"],
         c["trainable"],
@@ -117,6 +141,6 @@ def entry(run: Trained, s: dict, size_bytes: int = 0, **extra) -> dict:
     )
 
 
-def predict_texts(model: Encoder, tokenizer, texts: list[str]) -> np.ndarray:
+def predict_texts(model: Encoder, tokenizer: Tokenizer, texts: list[str]) -> np.ndarray:
     """(N, L) probabilities straight from raw texts."""
     return predict_proba(model, tokenizer.encode(texts))

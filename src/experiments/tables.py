@@ -1,13 +1,75 @@
-"""Side-by-side summary rows: the report's published Jigsaw numbers and our results files."""
+"""Notebook tables: the report's 8 rows side by side, speed and sweep rows, seeds, and results-file summaries."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
+from src.evaluation.metrics import eight_row_table
 from src.experiments.results import read_results
+from src.experiments.runs import Run
 
 # What the user's report gave for its best model (GloVe-50d transformer) on Jigsaw 2018; NaN = not reported.
 REPORT_JIGSAW = {"f1 micro": 0.69, "f1 macro": 0.42, "threat f1": 0.00, "identity_hate f1": 0.00}
+
+
+def eight_rows_both(scores: dict) -> pd.DataFrame:
+    """The report's 8-row table for validation and test side by side."""
+    return pd.concat({split: eight_row_table(scores[split]) for split in ("validation", "test")}, axis=1)
+
+
+def hard_label_auc(y: np.ndarray, p: np.ndarray, thresholds: dict[str, float], labels: list[str]) -> dict[str, float]:
+    """ROC AUC computed from 0/1 predictions instead of probabilities (what the report appears to have done)."""
+    y = np.asarray(y).astype(int)
+    hard = (np.asarray(p) >= np.array([thresholds[n] for n in labels])).astype(int)
+    per = [roc_auc_score(y[:, j], hard[:, j]) if 0 < y[:, j].sum() < len(y) else np.nan for j in range(len(labels))]
+    return {"micro": float(roc_auc_score(y.ravel(), hard.ravel())), "macro": float(np.nanmean(per))}
+
+
+def speed_table(runs: dict[str, Run], sizes: dict[str, int], params: dict[str, int]) -> pd.DataFrame:
+    """Fit time, prediction throughput, parameter count and size on disk per model."""
+    rows = {
+        name: {
+            "fit_seconds": round(r.train_seconds, 1),
+            "comments_per_second": round(r.comments_per_second),
+            "params": params[name],
+            "size_MB": round(sizes[name] / 1e6, 1),
+        }
+        for name, r in runs.items()
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def sweep_row(run: Run) -> dict:
+    """One sweep-table row of an encoder run: params, best validation AUC, epochs, seconds per epoch."""
+    c = run.params
+    return {
+        "params": c["total"],
+        "embedding": c["embedding"],
+        "trainable": c["trainable"],
+        "val_macro_auc": round(run.history.best_auc, 4),
+        "best_epoch": run.history.best_epoch + 1,
+        "s_per_epoch": round(run.history.seconds_per_epoch, 1),
+    }
+
+
+def seed_table(scores: dict[int, dict]) -> pd.DataFrame:
+    """Columns = seeds (+ mean, std): val/test macro AUC, test per-label AUC and tuned F1, derived F1."""
+    t = pd.DataFrame(
+        {
+            s: {
+                "val macro AUC": x["validation"]["roc_auc"]["macro"],
+                "test macro AUC": x["test"]["roc_auc"]["macro"],
+                **{f"test {k} AUC": v for k, v in x["test"]["roc_auc"]["per_label"].items()},
+                **{f"test {k} F1 (tuned)": v["f1"] for k, v in x["test"]["at_tuned"]["per_label"].items()},
+                **{f"test {k} F1 (derived)": d["f1_at_tuned"] for k, d in x["test"]["derived"].items()},
+            }
+            for s, x in scores.items()
+        }
+    )
+    t["mean"], t["std"] = t.mean(axis=1), t.std(axis=1, ddof=1)
+    return t
 
 
 def summary_row(m: dict, dataset: str, at: str = "at_tuned", split: str = "test") -> dict:

@@ -129,16 +129,6 @@ class Encoder(nn.Module):
         return [b.attn.weights for b in self.blocks]
 
 
-def count_params(model: nn.Module) -> dict[str, int]:
-    """Parameter counts: embedding vs the rest, total (frozen buffers of embeddings included) and trainable."""
-    frozen = sum(b.numel() for b in model.embed.buffers() if b.is_floating_point())  # e.g. frozen GloVe rows
-    emb = sum(p.numel() for p in model.embed.parameters()) + frozen
-    params = list(model.parameters())
-    rest = sum(p.numel() for p in params) - sum(p.numel() for p in model.embed.parameters())
-    trainable = sum(p.numel() for p in params if p.requires_grad)
-    return {"embedding": int(emb), "other": int(rest), "total": int(emb + rest), "trainable": int(trainable)}
-
-
 def init_embedding(model: Encoder, vectors: torch.Tensor | None, std: float = 0.1) -> None:
     """Start the embedding table from given vectors (rescaled to `std`), or random N(0, std)."""
     w = model.embed.weight

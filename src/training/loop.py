@@ -61,9 +61,18 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def device() -> torch.device:
-    """CUDA when present, else CPU; never required."""
+def pick_device(device: str | torch.device | None = None) -> torch.device:
+    """`device` if given, else CUDA when present, else CPU; a GPU is never required."""
+    if device is not None:
+        return torch.device(device)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def device_name(device: torch.device) -> str:
+    """Human-readable device name (the GPU model, or 'CPU (N threads)')."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU ({torch.get_num_threads()} threads)"
 
 
 def bucket_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
@@ -119,7 +128,7 @@ def fit(
 ) -> History:
     """Train `model` in place; at the end it holds the best-validation-AUC weights (also in History)."""
     set_seed(cfg.seed)
-    dev = device()
+    dev = pick_device()
     model.to(dev)
     rng = np.random.default_rng(cfg.seed)
     lengths = np.array([len(s) for s in train_ids])

@@ -17,19 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from src.training.teacher import (
-    TEACHER_NAME,
-    TeacherConfig,
-    common_args,
-    config_dict,
-    device_name,
-    fit,
-    load_teacher,
-    pick_device,
-    predict_proba,
-    save_cache,
-    splits_fingerprint,
-)
+from src.models.teacher import TEACHER_NAME, load_teacher
+from src.training.loop import device_name, pick_device
+from src.training.teacher_cache import save_cache, splits_fingerprint
+from src.training.teacher_finetune import TeacherConfig, common_args, config_dict, fit, predict_proba
 
 
 def fold_index(n: int, k: int, seed: int = 0) -> np.ndarray:
@@ -89,8 +80,16 @@ def train_oof(
         p["train"][held] = out["held"]
         p["val"] += out["val"] / k
         p["test"] += out["test"] / k
-        per_fold.append({"fold": i, "train_rows": len(fit_rows), "held_rows": len(held), "train_seconds": round(hist["train_seconds"], 1),
-                         "val_macro_auc": macro_auc(y["val"], out["val"]), "test_macro_auc": macro_auc(y["test"], out["test"])})  # fmt: skip
+        per_fold.append(
+            {
+                "fold": i,
+                "train_rows": len(fit_rows),
+                "held_rows": len(held),
+                "train_seconds": round(hist["train_seconds"], 1),
+                "val_macro_auc": macro_auc(y["val"], out["val"]),
+                "test_macro_auc": macro_auc(y["test"], out["test"]),
+            }
+        )
         log(f"fold {i + 1}/{k}: val macro AUC {per_fold[-1]['val_macro_auc']:.4f}")
     scores = evaluate_model(y["val"], p["val"], y["test"], p["test"], labels, splits.spec.derived)
     import torch
@@ -122,8 +121,10 @@ def train_oof(
         "test_derived": scores["test"]["derived"],
     }
     (out_dir / "metrics_oof.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
-    log(f"out-of-fold train macro AUC {summary['oof_train_macro_auc']:.4f}, val {summary['val_macro_auc']:.4f}, "
-        f"test {summary['test_macro_auc']:.4f}")  # fmt: skip
+    log(
+        f"out-of-fold train macro AUC {summary['oof_train_macro_auc']:.4f}, val {summary['val_macro_auc']:.4f}, "
+        f"test {summary['test_macro_auc']:.4f}"
+    )
     return summary
 
 

