@@ -1,1 +1,1 @@
-"""Evaluation: metrics, thresholds, curves, plots, interpretation, compression, speed benchmark, functional test suite."""
+"""Evaluation: metrics, thresholds, curves, plots, interpretation, compression, benchmark, functional test suite."""

@@ -4,10 +4,10 @@ Cases are generated from templates x slots (src/evaluation/suite_templates.py), 
 cases also get spelling variants of their hateful keyword(s) (swap, drop, add, space, leet), seeded by `seed`.
 
 Held-out split (fixed, independent of `seed`): the identity groups (half of each kind) and, per functionality, the
-templates are cut into halves with SPLIT_SEED. A case is "heldout" iff its template AND its group are held-out ones, "train" iff both
-are training ones (cases without a group: by template alone). Mixed cases (a training template with a held-out
-group or the reverse) are dropped from the suite, so augmenting on `training_sentences` can leak neither a
-held-out template nor a held-out group. Spelling variants inherit the split of their original.
+templates are cut into halves with SPLIT_SEED. A case is "heldout" iff its template AND its group are held-out ones,
+"train" iff both are training ones (cases without a group: by template alone). Mixed cases (a training template with
+a held-out group or the reverse) are dropped from the suite, so augmenting on `training_sentences` can leak neither
+a held-out template nor a held-out group. Spelling variants inherit the split of their original.
 Scoring lives in src/evaluation/suite_score.py.
 """
 
