@@ -1,1 +1,1 @@
-"""Evaluation: metrics and thresholds, curves and plots, interpretation, compression, the speed benchmark."""
+"""Evaluation: metrics, thresholds, curves, plots, interpretation, compression, benchmark, functional test suite."""
