@@ -8,12 +8,11 @@ from pathlib import Path
 import torch
 
 from src.models.encoder import Encoder, ModelConfig
+from src.serving.errors import CheckpointError
+
+__all__ = ["FORMAT", "CheckpointError", "load", "save"]  # CheckpointError lives in errors.py (torch-free)
 
 FORMAT = "toxic-small/encoder/v1"
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that is missing, corrupt, truncated, foreign or inconsistent."""
 
 
 def save(path: str | Path, model: Encoder, tokenizer, labels, thresholds: dict[str, float], **meta) -> int:

@@ -2,6 +2,8 @@
 
 Output columns: `<label>` = probability for each label, then each derived label (max of its members),
 then `<label>_flag` = 1 where that probability >= the tuned threshold stored in the checkpoint, else 0.
+Two backends give the same table: torch (the .pt checkpoint) and onnx (a bundle from `src.serving.onnx_export`,
+scored by onnxruntime). torch is imported only on the torch path, so an onnx run never loads it.
 """
 
 from __future__ import annotations
@@ -14,25 +16,26 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import torch
 
-from src.data.datasets import SPECS
-from src.models.encoder import Encoder
-from src.serving import checkpoint
-from src.serving.checkpoint import CheckpointError
-from src.training.loop import bucket_batches, pad
+from src.serving import bundle
+from src.serving.errors import CheckpointError
+from src.serving.scoring import LabelColumns, label_fields, length_batches, pad_ids
+
+if TYPE_CHECKING:
+    from src.models.encoder import Encoder
 
 CHUNK_ROWS = 2048  # CLI rows scored at once: enough for length-sorted batches to pay off
 CHUNK_BYTES = 32 << 20  # ...but flushed earlier so a file of huge lines never sits in memory whole
 DECIMALS = 6  # probabilities in CSV/JSONL output
+BACKENDS = ("auto", "onnx", "torch")
 
 
 @dataclass
-class Predictor:
+class Predictor(LabelColumns):
     """A loaded model with its tokenizer, labels, tuned thresholds and derived labels."""
 
     model: Encoder
@@ -42,59 +45,70 @@ class Predictor:
     derived: dict[str, list[str]] = field(default_factory=dict)
     derived_thresholds: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def names(self) -> list[str]:
-        """Probability column names: labels, then derived labels."""
-        return [*self.labels, *self.derived]
-
-    @property
-    def columns(self) -> list[str]:
-        """All output columns: probabilities, then `<name>_flag` in the same order."""
-        return [*self.names, *(f"{n}_flag" for n in self.names)]
-
-    def threshold(self, name: str) -> float:
-        """Tuned threshold of a label or derived label (derived without a stored one: 0.5)."""
-        return self.thresholds[name] if name in self.thresholds else self.derived_thresholds.get(name, 0.5)
-
     def predict(self, texts: list[str], batch_size: int = 256) -> pd.DataFrame:
         """One row per text, in order: probability and 0/1 flag columns (see `columns`)."""
+        import torch
+
         ids = self.tokenizer.encode(list(texts))
         probs = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         dev = next(self.model.parameters()).device
         # No rng: batches follow sorted length (least padding) and keep a fixed order.
         with torch.inference_mode():
-            for b in bucket_batches(np.array([len(s) for s in ids], dtype=np.int64), batch_size, None):
-                probs[b] = torch.sigmoid(self.model(pad([ids[i] for i in b]).to(dev)).float()).cpu().numpy()
-        cols = {lab: probs[:, j] for j, lab in enumerate(self.labels)}
-        for name, members in self.derived.items():
-            cols[name] = probs[:, [self.labels.index(m) for m in members]].max(axis=1)
-        for name in self.names:
-            cols[f"{name}_flag"] = (cols[name] >= self.threshold(name)).astype(np.int8)
-        return pd.DataFrame(cols, columns=self.columns)
-
-
-def _derived(meta: dict, labels: list[str]) -> dict:
-    """Derived labels stored in the file, else those of its dataset (older files kept only "dataset")."""
-    if "derived" in meta:
-        return meta["derived"] or {}
-    spec = SPECS.get(meta.get("dataset"))
-    return dict(spec.derived) if spec is not None and list(spec.labels) == labels else {}
+            for b in length_batches(np.array([len(s) for s in ids], dtype=np.int64), batch_size):
+                x = torch.from_numpy(pad_ids([ids[i] for i in b])).to(dev)
+                probs[b] = torch.sigmoid(self.model(x).float()).cpu().numpy()
+        return self.frame(probs)
 
 
 def load(path: str | Path, device: str = "cpu") -> Predictor:
     """Predictor from a checkpoint file; raises CheckpointError if it is missing, corrupt or foreign."""
+    from src.serving import checkpoint
+
     model, tok, doc = checkpoint.load(path, map_location=device)
-    try:
-        labels, meta = list(doc["labels"]), doc.get("meta") or {}
-        derived = {str(k): list(v) for k, v in _derived(meta, labels).items()}
-        bad = {k: [m for m in v if m not in labels] for k, v in derived.items()}
-        if any(bad.values()) or set(derived) & set(labels):
-            raise ValueError(f"derived labels {derived} do not fit labels {labels}")
-        dthr = {str(k): float(v) for k, v in (meta.get("derived_thresholds") or {}).items()}
-        thr = {lab: float(doc["thresholds"][lab]) for lab in labels}
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise CheckpointError(f"{path}: inconsistent checkpoint ({type(e).__name__}: {e})") from e
+    labels, thr, derived, dthr = label_fields(path, doc.get("labels"), doc.get("thresholds"), doc.get("meta"))
     return Predictor(model.to(device), tok, labels, thr, derived, dthr)
+
+
+def open_model(model: str | Path, backend: str = "auto", threads: int = 0):
+    """Predictor or OnnxPredictor for a .pt checkpoint or a bundle folder; raises CheckpointError for bad files.
+
+    `auto` uses the bundle next to `x.pt` (`x_onnx/`) only when it was exported from this very file (sha256).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    path = Path(model)
+    if path.is_dir():
+        if backend == "torch":
+            raise CheckpointError(f"{path}: a folder, not a checkpoint; the torch backend needs the .pt file")
+        return _onnx(path, None, threads)
+    target = bundle.default_dir(path)
+    if backend == "auto":
+        backend = "onnx" if path.is_file() and bundle.matches(target, path) else "torch"
+    if backend == "onnx":
+        if not target.is_dir():
+            raise CheckpointError(
+                f"{path}: no ONNX bundle at {target}; export one with `python -m src.serving.onnx_export {path}`"
+            )
+        return _onnx(target, path if path.is_file() else None, threads)
+    import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+    return load(path)
+
+
+def _onnx(folder: Path, source: Path | None, threads: int):
+    from src.serving.onnx_predict import load_onnx
+
+    pred = load_onnx(folder, threads)
+    origin = pred.manifest.get("source")
+    exported_from = origin.get("sha256") if isinstance(origin, dict) else None
+    if source is not None and exported_from != bundle.sha256_file(source):
+        raise CheckpointError(
+            f"{folder}: exported from another version of {source.name}; re-export it with "
+            f"`python -m src.serving.onnx_export {source}` or pass --backend torch"
+        )
+    return pred
 
 
 class InputError(ValueError):
@@ -179,21 +193,24 @@ def main(argv: list[str] | None = None) -> int:
         epilog="Output: one row per input line, in order. Columns: <label> probabilities (labels, then derived "
         "labels), then <label>_flag = 1 if the probability >= the tuned threshold. Exit code 2: bad model or input.",
     )
-    ap.add_argument("--model", required=True, help="checkpoint file, e.g. models/baseattention_ghc.pt")
+    ap.add_argument(
+        "--model", required=True, help="checkpoint file (models/baseattention_ghc.pt) or ONNX bundle folder"
+    )
+    ap.add_argument(
+        "--backend", choices=BACKENDS, default="auto", help="auto: onnx if the checkpoint's bundle is there"
+    )
     ap.add_argument("files", nargs="*", default=["-"], help="input files ('-' or none: stdin)")
     ap.add_argument("--format", choices=["auto", "text", "jsonl"], default="auto", help="auto: jsonl for *.jsonl")
     ap.add_argument("--output-format", choices=["csv", "jsonl"], default="csv")
     ap.add_argument("--errors", choices=["strict", "replace"], default="strict", help="non-UTF-8 bytes")
     ap.add_argument("--batch-size", type=int, default=256)
-    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: the backend's default)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
     if args.batch_size < 1:
         ap.error("--batch-size must be at least 1")
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
     try:
-        pred = load(args.model)
+        pred = open_model(args.model, args.backend, args.threads)
     except CheckpointError as e:
         print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2

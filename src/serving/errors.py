@@ -1,0 +1,7 @@
+"""Serving errors, in a module without torch so the ONNX backend can raise and catch them."""
+
+from __future__ import annotations
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, corrupt, truncated, foreign or inconsistent."""

@@ -1,0 +1,91 @@
+"""Torch-free parts shared by both serving backends: output columns and flags, and length-sorted batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from src.data.datasets import SPECS
+from src.serving.errors import CheckpointError
+
+
+class LabelColumns:
+    """Output columns of a predictor with `labels`, `thresholds`, `derived` and `derived_thresholds` attributes."""
+
+    labels: list[str]
+    thresholds: dict[str, float]
+    derived: dict[str, list[str]]
+    derived_thresholds: dict[str, float]
+
+    @property
+    def names(self) -> list[str]:
+        """Probability column names: labels, then derived labels."""
+        return [*self.labels, *self.derived]
+
+    @property
+    def columns(self) -> list[str]:
+        """All output columns: probabilities, then `<name>_flag` in the same order."""
+        return [*self.names, *(f"{n}_flag" for n in self.names)]
+
+    def threshold(self, name: str) -> float:
+        """Tuned threshold of a label or derived label (derived without a stored one: 0.5)."""
+        return self.thresholds[name] if name in self.thresholds else self.derived_thresholds.get(name, 0.5)
+
+    def frame(self, probs: np.ndarray) -> pd.DataFrame:
+        """(N, L) label probabilities -> the output table: probabilities, derived maxima, then 0/1 flags."""
+        cols = {lab: probs[:, j] for j, lab in enumerate(self.labels)}
+        for name, members in self.derived.items():
+            cols[name] = probs[:, [self.labels.index(m) for m in members]].max(axis=1)
+        for name in self.names:
+            cols[f"{name}_flag"] = (cols[name] >= self.threshold(name)).astype(np.int8)
+        return pd.DataFrame(cols, columns=self.columns)
+
+
+def _stored_derived(meta: dict, labels: list[str]) -> dict:
+    """Derived labels stored in the file, else those of its dataset (older files kept only "dataset")."""
+    if "derived" in meta:
+        return meta["derived"] or {}
+    spec = SPECS.get(meta.get("dataset"))
+    return dict(spec.derived) if spec is not None and list(spec.labels) == labels else {}
+
+
+def label_fields(path: str | Path, labels, thresholds, meta) -> tuple[list, dict, dict, dict]:
+    """Checked (labels, thresholds, derived, derived_thresholds) of a model file; CheckpointError if inconsistent."""
+    try:
+        labels, meta = [str(lab) for lab in labels], meta or {}
+        derived = {str(k): [str(m) for m in v] for k, v in _stored_derived(meta, labels).items()}
+        bad = {k: [m for m in v if m not in labels] for k, v in derived.items()}
+        if any(bad.values()) or set(derived) & set(labels):
+            raise ValueError(f"derived labels {derived} do not fit labels {labels}")
+        dthr = {str(k): float(v) for k, v in (meta.get("derived_thresholds") or {}).items()}
+        thr = {lab: float(thresholds[lab]) for lab in labels}
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise CheckpointError(f"{path}: inconsistent checkpoint ({type(e).__name__}: {e})") from e
+    return labels, thr, derived, dthr
+
+
+def length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Index batches of similar lengths in a fixed order: stable sort inside chunks of 50 batches.
+
+    The same batches as training's `bucket_batches(lengths, batch_size, None)`, without importing training code.
+    """
+    chunk = batch_size * 50
+    batches = []
+    for s in range(0, len(lengths), chunk):
+        part = np.arange(s, min(s + chunk, len(lengths)))
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
+    return batches
+
+
+def pad_ids(seqs: list[list[int]], pad_id: int = 0) -> np.ndarray:
+    """Right-pad to the longest sequence of the batch: (B, T_max) int64."""
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    out = np.full((len(seqs), int(lengths.max())), pad_id, dtype=np.int64)
+    # One flat copy instead of a Python loop of row assignments: tokenised batches are many short rows.
+    out[np.arange(out.shape[1]) < lengths[:, None]] = np.fromiter(
+        (i for s in seqs for i in s), dtype=np.int64, count=int(lengths.sum())
+    )
+    return out
