@@ -1,12 +1,21 @@
-# toxic-small: `make report` (set-up + all notebooks + REPORT.md), `make test`, `make lint`, `make bench`, `make lab`.
+# toxic-small: `make report` (set-up + all notebooks + REPORT.md), `make test`, `make lint`, `make bench`,
+# `make scale` (the report at Jigsaw's size on a proxy), `make lab`.
 SHELL := /bin/bash
 PY := .venv/bin/python
 DATASET ?= ghc
 TOXIC_DATA_DIR ?= $(CURDIR)/data/raw
 export TOXIC_DATA_DIR
-NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult Shrink
+NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult Shrink Behaviour
+# GHC renders the committed notebooks/, results/, models/ and REPORT.md; any other dataset writes all of them
+# under $(RUN_DIR) (git-ignored), so a Jigsaw run never overwrites what GHC committed.
+RUN_DIR ?= runs/$(DATASET)
+OUT_ARG := $(if $(filter ghc,$(DATASET)),,--out $(RUN_DIR))
+# `make scale`: proxy size (1.0 = Jigsaw's 159,571 + 153,164 rows), its run folder and the summary file.
+SCALE ?= 1.0
+SCALE_DIR ?= runs/scale_proxy
+SCALE_OUT ?= results/scale_jigsaw_proxy.json
 
-.PHONY: venv test report bench lint format lab clean-venv
+.PHONY: venv test report bench scale lint format lab clean-venv
 
 venv: .venv/.installed
 
@@ -30,18 +39,20 @@ lint: venv
 format: venv
 	$(PY) -m ruff format src tests notebooks && $(PY) -m ruff check --fix src tests notebooks
 
-# Executes every notebook top to bottom on $(DATASET), then regenerates REPORT.md's tables.
+# Executes every notebook top to bottom on $(DATASET), then regenerates the report's tables.
 report: venv
-	@start=$$(date +%s); \
-	for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb ($(DATASET))"; \
-	  $(PY) -m src.experiments.notebooks run notebooks/$$nb.ipynb -p dataset $(DATASET) || exit 1; \
-	done; \
-	$(PY) -m ruff format -q notebooks; \
-	$(PY) -m src.experiments.report --wall-seconds $$(( $$(date +%s) - start ))
+	$(PY) -m src.experiments.pipeline --dataset $(DATASET) $(OUT_ARG) --notebooks $(NOTEBOOKS)
 
 bench: venv
 	$(PY) -m src.evaluation.bench --dataset $(DATASET)
+
+# The whole report on a Jigsaw-shaped proxy built from GHC text, timed per notebook -> $(SCALE_OUT).
+scale: venv
+	$(PY) -m src.data.proxy jigsaw $(SCALE_DIR)/data/jigsaw --source $(TOXIC_DATA_DIR)/ghc --scale $(SCALE) --force
+	TOXIC_DATA_DIR=$(abspath $(SCALE_DIR))/data $(PY) -m src.experiments.pipeline --dataset jigsaw \
+	  --out $(SCALE_DIR) --notebooks $(NOTEBOOKS)
+	$(PY) -m src.experiments.scale summarize --results $(SCALE_DIR)/results --data-root $(SCALE_DIR)/data \
+	  --out $(SCALE_OUT)
 
 # JupyterLab on the notebooks, with the project's kernel ("toxic-small (.venv)") selected.
 lab: venv

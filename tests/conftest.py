@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from tests.fixtures import write_ghc, write_jigsaw
 
@@ -31,3 +32,12 @@ def toxic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path
     monkeypatch.setenv("TOXIC_RESULTS_DIR", str(dirs["results"]))
     monkeypatch.setenv("TOXIC_MODELS_DIR", str(dirs["models"]))
     return dirs
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module: on a busy machine, thread contention makes tiny models ~5x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

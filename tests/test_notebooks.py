@@ -12,7 +12,7 @@ from src.experiments.notebooks import run
 
 ROOT = Path(__file__).resolve().parent.parent
 # Pipeline order (as `make report`): later notebooks read earlier notebooks' results files.
-ORDER = ["LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink"]
+ORDER = ["LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "Behaviour"]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"), key=lambda p: (ORDER + [p.stem]).index(p.stem))
 LOOKATDATA_KEYS = {"dataset", "labels", "counts", "rates", "all_zero_share", "length_quantiles"}
 RESULTS_KEYS = {"dataset", "labels", "best", "models"}
@@ -32,6 +32,14 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
         assert set(doc["counts"]) == {"train", "validation", "test"}
         return
     assert RESULTS_KEYS <= set(doc) and doc["best"] in doc["models"]
+    if stem == "Behaviour":  # suite scores of every saved model and TF-IDF, and the goals measured from them
+        assert doc["best"] == "bestresult" and {"tfidf_lr", "baseattention", "bestresult"} <= set(doc["models"])
+        assert doc["suite"]["n_cases"] >= 2000 and doc["suite"]["n_heldout"] > 0
+        for m in doc["models"].values():
+            assert {"accuracy", "by_functionality", "identity_fpr", "spelling_gap"} <= set(m["heldout"])
+            assert 0 <= m["heldout"]["accuracy"] <= 1 and f"{dataset}_test_macro_auc" in m
+        assert doc["goals"]["identity_fpr_le_0.10_best"]["met"] in (True, False)
+        return
     if stem == "BestResult":  # the fixture's stand-in teacher cache was found and every alpha was tried
         kd = doc["distillation"]
         assert "synthetic stand-in" in kd["teacher"] and len(kd["val_macro_auc_by_alpha"]) == 3, kd

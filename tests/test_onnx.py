@@ -24,6 +24,8 @@ from src.serving.onnx_predict import OnnxPredictor, load_onnx
 from src.training.loop import TrainConfig, fit
 from tests.test_predict import DERIVED, LABELS, THRESHOLDS, tiny_corpus
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 ROOT = Path(__file__).resolve().parents[1]
 SPECIAL = ["", " ", "\t \t", "café naïve Zürich – 東京 ✓", "Привет, идиот!", "😀😀 🔥", "a", "!!!", "\u2028\x0c"]
 
@@ -33,15 +35,6 @@ def texts(n: int = 300) -> list[str]:
     base = tiny_corpus(n, seed=7)[0]
     long = [" ".join(base[i : i + 60]) for i in range(0, 240, 60)]  # hundreds of words: cut at max_len
     return [*SPECIAL, *long, "idiot " * 5000, *base]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread: on a busy machine, thread contention makes these tiny models ~5x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ from src.models.glove_embedding import GloveEmbedding
 from src.serving import checkpoint, predict
 from src.training.loop import TrainConfig, fit
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["hd", "cv", "vo"]
 DERIVED = {"hate": ("hd", "cv"), "any": ("hd", "cv", "vo")}
@@ -41,15 +43,6 @@ def tiny_corpus(n: int = 200, seed: int = 0) -> tuple[list[str], np.ndarray]:
                 y[i, j] = 1
         texts.append(" ".join(words))
     return texts, y
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread: on a busy machine, thread contention makes these tiny models ~5x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

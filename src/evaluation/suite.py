@@ -41,9 +41,8 @@ EXPECTED: dict[str, tuple[str, int, int]] = {
     "abuse_at_individuals": ("hate", 0, 0),
     "profanity_non_hateful": ("vo", 1, 0),
 }
-COLUMNS = [
-    "case_id", "text", "functionality", "label", "target", "hate_target", "group", "template_id", "split", "variant_of",
-]  # fmt: skip
+COLUMNS = ["case_id", "text", "functionality", "label", "target", "hate_target", "group", "template_id", "split"]
+COLUMNS += ["variant_of"]
 VARIANTS_PER_CASE = 2  # spelling kinds per hateful original, rotated so every kind gets the same share
 KEYWORD = re.compile(r"\[([^\]]+)\]")
 LEET = str.maketrans("aeiosAEIOS", "4310543105")

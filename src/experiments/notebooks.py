@@ -118,11 +118,22 @@ def problems(path: str | Path) -> list[str]:
     return out
 
 
+def peak_rss_mb() -> float:
+    """Largest peak RSS of any finished child process (the kernel and the workers it spawned), in MB.
+
+    Linux carries a waited-for child's own children into it, so this covers every process a notebook ran.
+    """
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+
+
 def record_time(notebook: str, seconds: float, params: dict) -> None:
-    """Keep the last wall time of each notebook in results/notebook_times.json (shown in REPORT.md)."""
+    """Keep the last wall time and peak memory of each notebook in results/notebook_times.json (REPORT.md)."""
     path = results_dir() / "notebook_times.json"
     times = json.loads(path.read_text()) if path.is_file() else {}
     times[notebook] = {"seconds": round(seconds, 1), "params": params, "threads": torch_threads()}
+    times[notebook]["peak_rss_mb"] = round(peak_rss_mb())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(times, indent=1) + "\n")
 

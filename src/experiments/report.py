@@ -135,6 +135,35 @@ def table_bench(directory: Path) -> str:
     return intro + md_table(head, rows) + "\n\n" + md_table(["goal", "value", "target", "met"], goals)
 
 
+def table_behaviour(directory: Path) -> str:
+    """results/Behaviour.json: held-out functional-suite scores of every saved model and TF-IDF, then the goals."""
+    path = directory / "Behaviour.json"
+    if not path.is_file():
+        return NOT_RUN
+    doc = json.loads(path.read_text())
+    split, auc_key = doc.get("split", "heldout"), f"{doc['dataset']}_test_macro_auc"
+    rows = []
+    for name, m in doc["models"].items():
+        s = m[split]
+        cells = [s["accuracy"], s["hate_accuracy"], s["identity_fpr"]["overall"], s["spelling_gap"], m.get(auc_key)]
+        rows.append([name + (" *" if name == doc["best"] else ""), *cells])
+    head = ["model", f"{split} accuracy", "hate-flag accuracy", "identity FPR", "spelling gap", "test ROC AUC macro"]
+    funcs = doc["suite"]["functionalities"]
+    per = [[f, *[dig(m, split, "by_functionality", f) for m in doc["models"].values()]] for f in funcs]
+    goals = [[k, bench_cell(g.get("value")), g.get("target"), g.get("met")] for k, g in doc.get("goals", {}).items()]
+    intro = (
+        f"Dataset {doc['dataset']}; suite: {doc['suite']['n_cases']} cases, {doc['suite']['n_heldout']} held out "
+        f"(groups never used for training: {', '.join(doc['suite']['groups']['heldout'])}). `*` = the default model.\n\n"
+    )
+    return "\n\n".join(
+        [
+            intro + md_table(head, rows),
+            md_table(["functionality", *doc["models"]], per),
+            md_table(["goal", "value", "target", "met"], goals),
+        ]
+    )
+
+
 def table_per_label(docs: dict[str, dict | None]) -> str:
     """Test ROC AUC and tuned F1 per label for each notebook's best model."""
     rows, labels = [], None
@@ -176,10 +205,11 @@ def table_time(directory: Path, wall_seconds: int | None) -> str:
     times = directory / "notebook_times.json"
     if times.is_file():
         rows = [
-            [nb, t["seconds"], t.get("threads"), json.dumps(t.get("params", {}))]
+            [nb, t["seconds"], t.get("peak_rss_mb"), t.get("threads"), json.dumps(t.get("params", {}))]
             for nb, t in json.loads(times.read_text()).items()
         ]
-        lines.append(md_table(["notebook", "last run wall seconds", "CPU cores", "parameters injected"], rows))
+        head = ["notebook", "last run wall seconds", "peak RSS MB (any process)", "CPU cores", "parameters injected"]
+        lines.append(md_table(head, rows))
         total = sum(t["seconds"] for t in json.loads(times.read_text()).values())
         lines.append(f"\nSum of the notebooks' last wall times: {total:.0f} s ({total / 60:.1f} min).")
     return "\n".join(lines) if lines else NOT_RUN
@@ -196,6 +226,7 @@ def render(report: Path, directory: Path, wall_seconds: int | None = None) -> st
         "published": table_published(),
         "time": table_time(directory, wall_seconds),
         "bench": table_bench(directory),
+        "behaviour": table_behaviour(directory),
     }
     text = report.read_text()
     for name, body in tables.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import onnxruntime as ort
@@ -16,6 +17,9 @@ import pandas as pd
 from src.serving import bundle
 from src.serving.errors import CheckpointError
 from src.serving.scoring import LabelColumns, label_fields, length_batches, pad_ids
+
+if TYPE_CHECKING:  # annotation only: serving imports no tokenizer it does not need
+    from src.data.tokenizers import Tokenizer
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -28,7 +32,7 @@ class OnnxPredictor(LabelColumns):
     """An onnxruntime session with its tokenizer, labels, tuned thresholds and derived labels."""
 
     session: ort.InferenceSession
-    tokenizer: object  # BPETokenizer or WordTokenizer: anything with encode(list[str]) -> list[list[int]]
+    tokenizer: Tokenizer  # BPETokenizer or glove.WordTokenizer
     labels: list[str]
     thresholds: dict[str, float]
     derived: dict[str, list[str]] = field(default_factory=dict)

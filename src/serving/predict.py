@@ -25,7 +25,8 @@ from src.serving import bundle
 from src.serving.errors import CheckpointError
 from src.serving.scoring import LabelColumns, label_fields, length_batches, pad_ids
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the onnx path must not import torch or the tokenizers' dependencies
+    from src.data.tokenizers import Tokenizer
     from src.models.encoder import Encoder
 
 CHUNK_ROWS = 2048  # CLI rows scored at once: enough for length-sorted batches to pay off
@@ -39,7 +40,7 @@ class Predictor(LabelColumns):
     """A loaded model with its tokenizer, labels, tuned thresholds and derived labels."""
 
     model: Encoder
-    tokenizer: object  # BPETokenizer or WordTokenizer: anything with encode(list[str]) -> list[list[int]]
+    tokenizer: Tokenizer  # BPETokenizer or glove.WordTokenizer
     labels: list[str]
     thresholds: dict[str, float]
     derived: dict[str, list[str]] = field(default_factory=dict)

@@ -1,26 +1,18 @@
-"""Fine-tuning the MiniLM teacher (GPU when present) and writing its probability cache; command line for the GPU machine.
-
-python -m src.training.teacher_finetune --out DIR [--variants plain,weighted] [--epochs 4] ...
-"""
+"""Fine-tuning the MiniLM teacher (GPU when present): its config, the training loop and batched scoring."""
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from src.models.size import count_params, tensor_bytes
-from src.models.teacher import TEACHER_NAME, Teacher, load_teacher
-from src.training.loop import device_name, pad, pick_device, set_seed
+from src.models.teacher import Teacher
+from src.training.loop import pad, pick_device, set_seed
 from src.training.schedulers import linear_scheduler
-from src.training.teacher_cache import save_cache, splits_fingerprint
 
 
 @dataclass(frozen=True)
@@ -58,6 +50,18 @@ def _autocast(device: torch.device, amp: bool):
     return torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp and device.type == "cuda")
 
 
+def _optimizer(model: Teacher, cfg: TeacherConfig, total: int):
+    """AdamW without decay on biases and LayerNorm weights, and the shared warm-up + linear decay to 0."""
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    named = list(model.named_parameters())
+    groups = [
+        {"params": [p for k, p in named if not k.endswith(no_decay)], "weight_decay": cfg.weight_decay},
+        {"params": [p for k, p in named if k.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=cfg.lr)
+    return opt, linear_scheduler(opt, total, cfg.lr, 0.0, int(cfg.warmup_frac * total))
+
+
 def fit(
     model: Teacher, tokenizer, texts: Sequence[str], y: np.ndarray, cfg: TeacherConfig, device=None, log=print
 ) -> dict:
@@ -70,17 +74,7 @@ def fit(
     n = len(ids)
     steps_per_epoch = (n + cfg.batch_size - 1) // cfg.batch_size
     total = steps_per_epoch * cfg.epochs if cfg.max_steps is None else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
-    warm = int(cfg.warmup_frac * total)
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    groups = [
-        {
-            "params": [p for k, p in model.named_parameters() if not k.endswith(no_decay)],
-            "weight_decay": cfg.weight_decay,
-        },
-        {"params": [p for k, p in model.named_parameters() if k.endswith(no_decay)], "weight_decay": 0.0},
-    ]
-    opt = torch.optim.AdamW(groups, lr=cfg.lr)
-    sched = linear_scheduler(opt, total, cfg.lr, 0.0, warm)  # the shared warm-up + linear decay
+    opt, sched = _optimizer(model, cfg, total)
     pw = None
     if cfg.pos_weight:
         pos = y_t.sum(0).clamp(min=1)
@@ -146,117 +140,3 @@ def predict_proba(
 def config_dict(cfg: TeacherConfig) -> dict:
     """The config as a plain dict (for meta / results)."""
     return asdict(cfg)
-
-
-def train_and_cache(
-    dataset: str,
-    out_dir: str | os.PathLike,
-    cfg: TeacherConfig,
-    data_root: str | os.PathLike | None = None,
-    model_dir: str | os.PathLike | None = None,
-    sample: int | None = None,
-    tag: str = "",
-    log=print,
-) -> dict:
-    """Load splits, fine-tune, predict all splits, write the cache .npz and a metrics .json to `out_dir`."""
-    from src.data.datasets import label_matrix, load_splits
-    from src.evaluation.metrics import evaluate_model
-
-    splits = load_splits(dataset, root=data_root, seed=cfg.seed, sample=sample)
-    labels = list(splits.spec.labels)
-    fp = splits_fingerprint(splits, labels)
-    log(f"{dataset}: train {len(splits.train)}, val {len(splits.val)}, test {len(splits.test)}; fingerprint {fp}")
-    device = pick_device()
-    model, tok = load_teacher(len(labels), model_dir, seed=cfg.seed)
-    counts = count_params(model)
-    hist = fit(model, tok, splits.train["text"].tolist(), label_matrix(splits.train, labels), cfg, device, log)
-    t0 = time.perf_counter()
-    probs = {
-        name: predict_proba(model, tok, frame["text"].tolist(), cfg.max_len, cfg.eval_batch_size, device, cfg.amp)
-        for name, frame in (("train", splits.train), ("val", splits.val), ("test", splits.test))
-    }
-    predict_seconds = time.perf_counter() - t0
-    scores = evaluate_model(
-        label_matrix(splits.val, labels),
-        probs["val"],
-        label_matrix(splits.test, labels),
-        probs["test"],
-        labels,
-        splits.spec.derived,
-    )
-    import transformers
-
-    meta = {
-        "model": TEACHER_NAME,
-        "dataset": dataset,
-        "config": config_dict(cfg),
-        "sample": sample,
-        "device": device_name(device),
-        "train_seconds": round(hist["train_seconds"], 1),
-        "predict_seconds": round(predict_seconds, 1),
-        "epoch_loss": [round(x, 5) for x in hist["epoch_loss"]],
-        "steps": hist["steps"],
-        "params_total": counts["total"],
-        "params_trainable": counts["trainable"],
-        "size_bytes": tensor_bytes(model),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "notes": splits.notes,
-    }
-    out = Path(out_dir)
-    save_cache(out / f"teacher_{dataset}_probs{tag}.npz", probs, labels, fp, meta)
-    summary = {
-        **meta,
-        "fingerprint": fp,
-        "val_macro_auc": scores["validation"]["roc_auc"]["macro"],
-        "test_macro_auc": scores["test"]["roc_auc"]["macro"],
-        "val_auc": scores["validation"]["roc_auc"]["per_label"],
-        "test_auc": scores["test"]["roc_auc"]["per_label"],
-        "test_derived": scores["test"]["derived"],
-    }
-    (out / f"metrics{tag}.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
-    log(f"val macro AUC {summary['val_macro_auc']:.4f}, test macro AUC {summary['test_macro_auc']:.4f}")
-    return summary
-
-
-def common_args(ap) -> None:
-    """Options shared by the teacher command lines (this one and `src.training.teacher_oof`)."""
-    ap.add_argument("--dataset", default="ghc")
-    ap.add_argument("--data-root", default=None, help="folder holding <dataset>/ (default: $TOXIC_DATA_DIR)")
-    ap.add_argument("--model-dir", default=None, help="model folder (default: the gt package's)")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--sample", type=int, default=None, help="cap train rows (smoke test)")
-    ap.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (smoke test)")
-
-
-def main() -> None:
-    """CLI: fine-tune the teacher for one or more BCE variants and write caches + metrics."""
-    import argparse
-
-    ap = argparse.ArgumentParser(description=main.__doc__)
-    common_args(ap)
-    ap.add_argument("--variants", default="plain", help="comma list of plain,weighted (BCE pos_weight)")
-    ap.add_argument("--lr", type=float, default=5e-5)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--max-len", type=int, default=128)
-    a = ap.parse_args()
-    for v in a.variants.split(","):
-        if v not in ("plain", "weighted"):
-            raise SystemExit(f"unknown variant {v!r}")
-        cfg = TeacherConfig(
-            epochs=a.epochs,
-            lr=a.lr,
-            batch_size=a.batch_size,
-            max_len=a.max_len,
-            seed=a.seed,
-            pos_weight=v == "weighted",
-            max_steps=a.max_steps,
-        )
-        print(f"== variant {v}: {cfg}", flush=True)
-        train_and_cache(a.dataset, a.out, cfg, a.data_root, a.model_dir, a.sample, tag=f"_{v}")
-
-
-if __name__ == "__main__":
-    main()

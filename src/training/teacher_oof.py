@@ -20,7 +20,8 @@ import numpy as np
 from src.models.teacher import TEACHER_NAME, load_teacher
 from src.training.loop import device_name, pick_device
 from src.training.teacher_cache import save_cache, splits_fingerprint
-from src.training.teacher_finetune import TeacherConfig, common_args, config_dict, fit, predict_proba
+from src.training.teacher_finetune import TeacherConfig, config_dict, fit, predict_proba
+from src.training.teacher_run import common_args
 
 
 def fold_index(n: int, k: int, seed: int = 0) -> np.ndarray:

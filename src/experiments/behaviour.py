@@ -1,0 +1,117 @@
+"""Behaviour notebook glue: every saved model and TF-IDF + LR scored on the functional suite and on the test split."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from src.data.datasets import Splits, label_matrix
+from src.evaluation.metrics import evaluate_model
+from src.evaluation.suite import SPLIT_GROUPS
+from src.evaluation.suite_score import flags_from_probs, score_suite
+from src.models.tfidf import TfidfConfig, TfidfLR
+from src.training.loop import macro_auc
+
+DEFAULT_MODEL = "bestresult"  # what README's example and a new user run: models/bestresult_<dataset>.pt
+# The suite's labels (GHC's: hate = max(hd, cv), cv, vo) -> each dataset's closest columns.
+SUITE_LABELS = {
+    "ghc": {"hate": "hate", "cv": "cv", "vo": "vo"},
+    "jigsaw": {"hate": "identity_hate", "cv": "threat", "vo": "obscene"},
+}
+
+
+def suite_view(predict: Callable[[list[str]], pd.DataFrame], dataset: str) -> Callable[[list[str]], pd.DataFrame]:
+    """`predict` with the flags the suite reads (hate_flag, cv_flag, vo_flag) taken from the dataset's own labels."""
+    names = SUITE_LABELS[dataset]
+
+    def view(texts: list[str]) -> pd.DataFrame:
+        out = predict(texts)
+        return pd.DataFrame({f"{k}_flag": out[f"{v}_flag"].to_numpy() for k, v in names.items()})
+
+    return view
+
+
+def saved_models(models: Path, dataset: str) -> dict[str, Path]:
+    """{short name: checkpoint} of every saved encoder for `dataset` (models/<name>_<dataset>.pt), sorted."""
+    return {p.name.removesuffix(f"_{dataset}.pt"): p for p in sorted(models.glob(f"*_{dataset}.pt"))}
+
+
+def tfidf_predictor(splits: Splits, cfg: TfidfConfig) -> tuple[Callable[[list[str]], pd.DataFrame], float]:
+    """TF-IDF + LR fitted on the train split, flags at validation-tuned thresholds; (predict, test macro AUC)."""
+    labels, derived = list(splits.spec.labels), dict(splits.spec.derived)
+    model = TfidfLR(cfg, labels).fit(list(splits.train["text"]), label_matrix(splits.train, labels).astype(int))
+    p_val, p_test = (model.predict_proba(list(f["text"])) for f in (splits.val, splits.test))
+    y_val, y_test = label_matrix(splits.val, labels), label_matrix(splits.test, labels)
+    s = evaluate_model(y_val, p_val, y_test, p_test, labels, derived)  # thresholds tuned on validation only
+    thr = s["validation"]["at_tuned"]["thresholds"] | {k: d["threshold"] for k, d in s["validation"]["derived"].items()}
+
+    def predict(texts: list[str]) -> pd.DataFrame:
+        return flags_from_probs(model.predict_proba(texts), labels, thr, derived)
+
+    return predict, s["test"]["roc_auc"]["macro"]
+
+
+def encoder_predictor(path: Path, splits: Splits) -> tuple[Callable[[list[str]], pd.DataFrame], float, int]:
+    """A saved checkpoint through the serving API (its stored thresholds); (predict, test macro AUC, params)."""
+    from src.models.size import count_params
+    from src.serving.predict import load
+
+    pred = load(path)
+    labels = list(splits.spec.labels)
+    p_test = pred.predict(list(splits.test["text"]))[labels].to_numpy()
+    return pred.predict, macro_auc(label_matrix(splits.test, labels), p_test), count_params(pred.model)["total"]
+
+
+def score_models(predictors: dict[str, tuple], suite: pd.DataFrame, split: str, dataset: str) -> dict[str, dict]:
+    """{model: {split: score_suite(...), "<dataset>_test_macro_auc": x}} per (suite-view predict, test AUC, ...)."""
+    key = f"{dataset}_test_macro_auc"
+    return {name: {split: score_suite(p[0], suite, split), key: p[1]} for name, p in predictors.items()}
+
+
+def accuracy_table(scores: dict[str, dict], split: str = "heldout") -> pd.DataFrame:
+    """Functionalities x models: accuracy on `split` (higher is better in every row), then all cases."""
+    t = pd.DataFrame({m: s[split]["by_functionality"] for m, s in scores.items()})
+    t.loc["(all cases)"] = [s[split]["accuracy"] for s in scores.values()]
+    return t
+
+
+def summary_table(scores: dict[str, dict], dataset: str, split: str = "heldout") -> pd.DataFrame:
+    """Per model: suite accuracy, hate-flag accuracy, identity FPR, spelling gap and test-split macro AUC."""
+    rows = {
+        m: {
+            "accuracy": s[split]["accuracy"],
+            "hate-flag accuracy": s[split]["hate_accuracy"],
+            "identity FPR": s[split]["identity_fpr"]["overall"],
+            "spelling gap": s[split]["spelling_gap"],
+            "test macro AUC": s[f"{dataset}_test_macro_auc"],
+        }
+        for m, s in scores.items()
+    }
+    return pd.DataFrame(rows).T
+
+
+def suite_info(suite: pd.DataFrame) -> dict:
+    """The results file's description of the suite: sizes, functionalities, groups per part."""
+    return {
+        "n_cases": int(len(suite)),
+        "n_heldout": int((suite["split"] == "heldout").sum()),
+        "functionalities": list(dict.fromkeys(suite["functionality"])),
+        "groups": {k: list(v) for k, v in SPLIT_GROUPS.items()},
+    }
+
+
+def goals(scores: dict[str, dict], params: dict[str, int], best: str, split: str = "heldout") -> dict:
+    """Issue #11's goals on the held-out part, measured: {name: {"value", "target", "met"}}."""
+    b = scores[best][split]
+    out = {
+        "identity_fpr_le_0.10_best": (b["identity_fpr"]["overall"], "<= 0.10", b["identity_fpr"]["overall"] <= 0.10),
+        "spelling_gap_le_0.10_best": (b["spelling_gap"], "<= 0.10", b["spelling_gap"] <= 0.10),
+        "accuracy_ge_0.80_best": (b["accuracy"], ">= 0.80", b["accuracy"] >= 0.80),
+    }
+    for name, n in params.items():
+        if n <= 200_000 and name in scores:
+            acc = scores[name][split]["accuracy"]
+            out[f"accuracy_ge_0.75_{name}"] = (acc, ">= 0.75", acc >= 0.75)
+    return {k: {"value": v, "target": t, "met": bool(m)} for k, (v, t, m) in out.items()}

@@ -1,0 +1,79 @@
+"""`make report`: every notebook in pipeline order on one dataset, then REPORT.md's tables from the results files.
+
+python -m src.experiments.pipeline --dataset ghc                  # renders notebooks/, results/, models/, REPORT.md
+python -m src.experiments.pipeline --dataset jigsaw --out runs/jigsaw   # everything under runs/jigsaw/
+
+GHC renders the committed notebooks, results and models in place. Any other run names an --out folder (`make`
+uses runs/<dataset>) that receives the executed notebooks, results, models and a filled copy of REPORT.md, so a
+Jigsaw or proxy run never overwrites what GHC committed. Each notebook runs in its own process, so the peak
+memory recorded for it (results/notebook_times.json) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from src import ROOT
+
+NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "Behaviour")
+
+
+def run_all(dataset: str, out: Path | None, notebooks: list[str], params: list[tuple[str, str]]) -> int:
+    """Run the notebooks in order (stop at the first failure); returns the total wall seconds."""
+    env = dict(os.environ)
+    if out is not None:
+        (out / "notebooks").mkdir(parents=True, exist_ok=True)
+        env |= {"TOXIC_RESULTS_DIR": str(out.resolve() / "results"), "TOXIC_MODELS_DIR": str(out.resolve() / "models")}
+    start = time.time()
+    for nb in notebooks:
+        print(f"== {nb} ({dataset})", flush=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "src.experiments.notebooks",
+            "run",
+            f"notebooks/{nb}.ipynb",
+            "-p",
+            "dataset",
+            dataset,
+        ]
+        cmd += [x for p in params for x in ("-p", *p)]
+        if out is not None:
+            cmd += ["-o", str(out / "notebooks" / f"{nb}.ipynb")]
+        if subprocess.run(cmd, cwd=ROOT, env=env).returncode != 0:
+            raise SystemExit(f"error: notebooks/{nb}.ipynb failed on {dataset}; its partial output shows where")
+    return int(time.time() - start)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI: run the pipeline and regenerate the report."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", default="ghc")
+    ap.add_argument("--out", type=Path, default=None, help="folder for a non-GHC run (required unless ghc)")
+    ap.add_argument("--notebooks", nargs="+", default=list(NOTEBOOKS))
+    ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="notebook parameter")
+    a = ap.parse_args(argv)
+    if a.dataset != "ghc" and a.out is None:
+        ap.error("a non-GHC run needs --out (make uses runs/<dataset>): the committed GHC outputs must stay")
+    seconds = run_all(a.dataset, a.out, a.notebooks, a.p)
+    from src.experiments.report import render
+    from src.experiments.results import results_dir
+
+    if a.out is None:
+        subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "notebooks"], cwd=ROOT, check=False)
+        report, results = ROOT / "REPORT.md", results_dir()
+    else:
+        report, results = a.out / "REPORT.md", a.out / "results"
+        note = f"> Tables below: the `{a.dataset}` run in `{a.out}`. The prose describes the committed GHC run.\n\n"
+        report.write_text(note + (ROOT / "REPORT.md").read_text())  # the template, its tables filled from this run
+    render(report, results, seconds)
+    print(f"updated {report} ({seconds} s)")
+
+
+if __name__ == "__main__":
+    main()

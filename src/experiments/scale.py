@@ -1,0 +1,92 @@
+"""`make scale`: the report at Jigsaw's size on the Jigsaw-shaped proxy, measured per notebook (time, peak memory).
+
+python -m src.experiments.scale summarize --results results/scale_proxy --data-root DIR [--out FILE]
+
+`make scale` builds the proxy (src/data/proxy.py), runs `make report DATASET=jigsaw` into a separate results
+folder (the committed GHC results stay), then this command writes results/scale_jigsaw_proxy.json from what
+the notebooks recorded: wall seconds and peak RSS per notebook (notebook_times.json), rows per split, and the
+training throughput of each notebook's saved model. The proxy's metrics are never Jigsaw results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from src.data.datasets import get_spec, load_files
+
+LIMITS = {"total_wall_seconds": 3600, "peak_rss_mb": 12 * 1024}  # issue #10: one hour, 12 GiB per notebook process
+
+
+def _rows(data_root: Path) -> dict[str, int]:
+    """Rows of the proxy as the loaders see them: train, all test rows, scored test rows."""
+    spec = get_spec("jigsaw")
+    train, test, notes = load_files(spec, data_root / "jigsaw")
+    excluded = notes.get("test_unscored_excluded", 0)
+    return {"train": len(train), "test": len(test) + excluded, "test_scored": len(test)}
+
+
+def _throughput(doc: dict | None, n_train: int) -> dict:
+    """Training rows per second of the notebook's saved model (one epoch incl. its validation pass), if it trains."""
+    if not doc:
+        return {}
+    best = (doc.get("models") or {}).get(doc.get("best"), {})
+    spe = best.get("seconds_per_epoch")
+    if not spe:
+        return {}
+    return {"train_seconds_per_epoch": spe, "train_rows_per_s": n_train / spe, "best_model": doc["best"]}
+
+
+def summarize(results: Path, data_root: Path, device: str = "cpu") -> dict:
+    """The scale record: rows, total and per-notebook wall time and peak RSS, training throughput, limits met."""
+    times = json.loads((results / "notebook_times.json").read_text())
+    rows = _rows(data_root)
+    notebooks = {}
+    for nb, t in times.items():
+        path = results / f"{nb}.json"
+        doc = json.loads(path.read_text()) if path.is_file() else None
+        notebooks[nb] = {"wall_seconds": t["seconds"], "peak_rss_mb": t.get("peak_rss_mb"), "params": t.get("params")}
+        notebooks[nb] |= _throughput(doc, rows["train"] * 4 // 5)  # the train split after the 20% validation cut
+    total = sum(n["wall_seconds"] for n in notebooks.values())
+    peak = max((n["peak_rss_mb"] or 0) for n in notebooks.values())
+    return {
+        "rows": rows,
+        "total_wall_seconds": total,
+        "cores": os.cpu_count(),
+        "device": device,
+        "notebooks": notebooks,
+        "peak_rss_mb": peak,
+        "limits": {
+            "total_wall_seconds_le_3600": total <= LIMITS["total_wall_seconds"],
+            "every_notebook_peak_rss_le_12gib": peak <= LIMITS["peak_rss_mb"],
+        },
+        "note": "Jigsaw-shaped proxy built from GHC text (src/data/proxy.py): time and memory only, never Jigsaw results",
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI: write the scale record from a finished proxy report run."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cmd", choices=["summarize"])
+    ap.add_argument("--results", type=Path, required=True, help="results folder of the proxy report run")
+    ap.add_argument("--data-root", type=Path, required=True, help="folder holding jigsaw/ (the proxy)")
+    ap.add_argument("--device", default=None, help="recorded device (default: cuda name when present, else cpu)")
+    ap.add_argument("--out", type=Path, default=Path("results/scale_jigsaw_proxy.json"))
+    a = ap.parse_args(argv)
+    device = a.device or _device()
+    doc = summarize(a.results, a.data_root, device)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {a.out}: {doc['total_wall_seconds']:.0f} s, peak RSS {doc['peak_rss_mb']:.0f} MB, {doc['limits']}")
+
+
+def _device() -> str:
+    import torch
+
+    return f"cuda {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "cpu"
+
+
+if __name__ == "__main__":
+    main()
