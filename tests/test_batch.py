@@ -72,10 +72,16 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client():
     """A 2-worker LocalCluster with its own worker processes; closed even when a test fails."""
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GiB", dashboard_address=None,
-                     scheduler_kwargs={"dashboard_address": ":0"}) as cluster,
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="1GiB",
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},
+        ) as cluster,
         Client(cluster) as c,
-    ):  # fmt: skip
+    ):
         yield c
 
 
@@ -98,8 +104,20 @@ def _mtimes(folder: Path) -> dict[str, int]:
 def test_scores_match_onnx_and_reruns_skip(ckpt: Path, bundle_dir: Path, inputs: Path, client, tmp_path, capsys):
     out = tmp_path / "scored"
     # Its own LocalCluster (no --scheduler); a .pt with an up-to-date bundle next to it is not exported again.
-    code, stdout, err = _main(capsys, "--model", ckpt, "--input", inputs / "*.parquet", inputs / "*.csv",
-                              "--output", out, "--workers", 2, "--memory-limit", "1GiB")  # fmt: skip
+    code, stdout, err = _main(
+        capsys,
+        "--model",
+        ckpt,
+        "--input",
+        inputs / "*.parquet",
+        inputs / "*.csv",
+        "--output",
+        out,
+        "--workers",
+        2,
+        "--memory-limit",
+        "1GiB",
+    )
     assert code == 0, err
     summary = json.loads(stdout)
     rows = sum(len(_read_input(p)) for p in inputs.iterdir())
@@ -191,8 +209,9 @@ def test_bad_model_or_glob_fails_before_any_cluster(how: str, bundle_dir: Path, 
     else:
         model, name = tmp_path, "manifest.json not found"
     # A bogus scheduler address: these errors must come before any connection is tried.
-    code, out, err = _main(capsys, "--model", model, "--input", pattern, "--output", tmp_path / "o", "--scheduler",
-                           "tcp://127.0.0.1:9")  # fmt: skip
+    code, out, err = _main(
+        capsys, "--model", model, "--input", pattern, "--output", tmp_path / "o", "--scheduler", "tcp://127.0.0.1:9"
+    )
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and name in err, err
 
 

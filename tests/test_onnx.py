@@ -243,8 +243,13 @@ def test_bad_bundle_one_line_error(how: str, bpe_bundle: Path, tmp_path: Path, c
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("error: ") and why in err and len(err.strip().splitlines()) == 1, err
     if how == "flipped byte":  # and from a fresh process: exit code 2, no traceback
-        res = subprocess.run([sys.executable, "-m", "src.serving.predict", "--model", str(broken)], input=b"hi\n",
-                             capture_output=True, cwd=ROOT, timeout=120)  # fmt: skip
+        res = subprocess.run(
+            [sys.executable, "-m", "src.serving.predict", "--model", str(broken)],
+            input=b"hi\n",
+            capture_output=True,
+            cwd=ROOT,
+            timeout=120,
+        )
         assert res.returncode == 2 and res.stdout == b"" and "Traceback" not in res.stderr.decode()
 
 

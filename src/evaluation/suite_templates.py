@@ -24,11 +24,19 @@ SLOTS: dict[str, list[str]] = {
     "vermin": ["rats", "vermin", "cockroaches", "animals", "maggots", "leeches", "insects", "beasts", "termites"],
     "object": ["printer", "phone", "laptop", "app", "update", "website", "microwave", "router", "keyboard", "car"],
     "person": [
-        "my landlord", "my boss", "the referee", "my ex", "my neighbour", "that streamer", "the guy at the gym",
-        "my roommate", "our coach", "the mechanic",
+        "my landlord",
+        "my boss",
+        "the referee",
+        "my ex",
+        "my neighbour",
+        "that streamer",
+        "the guy at the gym",
+        "my roommate",
+        "our coach",
+        "the mechanic",
     ],
     "thing": ["game", "traffic jam", "exam", "movie", "storm", "concert", "pizza", "meeting", "sunset", "song"],
-}  # fmt: skip
+}
 
 TEMPLATES: dict[str, list[str]] = {
     "explicit_derogation": [

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import glob
 import json
 import logging
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +23,8 @@ from typing import TYPE_CHECKING
 import pyarrow.parquet as pq
 
 from src.serving import bundle
-from src.serving.batch_worker import SUFFIXES, InputError, Job, clean_temps, score_partition
+from src.serving.batch_inputs import find_inputs, output_path, resolve_bundle
+from src.serving.batch_worker import InputError, Job, clean_temps, score_partition
 from src.serving.errors import CheckpointError
 
 if TYPE_CHECKING:
@@ -55,54 +55,6 @@ class BatchSettings:
     retries: int = 2  # reruns of a task that raised; a dead worker's task is rerun by the scheduler anyway
 
 
-def find_inputs(patterns: Sequence[str], output: Path) -> list[Path]:
-    """Sorted absolute input files; InputError for a pattern matching nothing, a foreign file or a name clash."""
-    found: set[Path] = set()
-    for pattern in patterns:
-        matches = glob.glob(pattern, recursive=True)
-        if not matches:
-            raise InputError(f"{pattern}: no input files match")
-        found.update(Path(m).resolve() for m in matches)
-    out = output.resolve()
-    files = sorted(f for f in found if out not in f.parents)  # `**` may reach earlier outputs: not inputs
-    if not files:
-        raise InputError(f"{' '.join(patterns)}: no input files match outside the output folder")
-    stems: dict[str, Path] = {}
-    for f in files:
-        if not f.is_file() or f.suffix.lower() not in SUFFIXES:
-            raise InputError(f"{f}: not a Parquet or CSV file (expected {', '.join(SUFFIXES)})")
-        if f.stem in stems:
-            raise InputError(f"{f}: same output name as {stems[f.stem]} ({f.stem}.parquet); rename one")
-        stems[f.stem] = f
-    return files
-
-
-def output_path(output: Path, src: Path) -> Path:
-    """Where a partition's scores go: same base name, .parquet, in the output folder."""
-    return output.resolve() / f"{src.stem}.parquet"
-
-
-def resolve_bundle(model: Path) -> Path:
-    """The bundle folder to score with: `model` itself, or the checkpoint's up-to-date bundle (exported if needed)."""
-    if model.is_dir():
-        return model.resolve()
-    if not model.is_file():
-        raise CheckpointError(f"{model}: checkpoint not found")
-    target = bundle.default_dir(model)
-    if bundle.matches(target, model):
-        with contextlib.suppress(CheckpointError):  # a damaged bundle of this very file is exported again
-            bundle.read_manifest(target)
-            return target.resolve()
-    from src.serving import onnx_export  # torch, in this process only, and only when a bundle must be made
-
-    try:
-        out = onnx_export.export(model)
-    except FileExistsError as e:
-        raise CheckpointError(str(e)) from None
-    print(f"batch: exported {model} -> {out}/", file=sys.stderr)
-    return out.resolve()
-
-
 def make_job(s: BatchSettings) -> Job:
     """The workers' Job: a checked bundle (loaded once here, so a bad one fails before any cluster starts)."""
     from src.serving.onnx_predict import load_onnx
@@ -124,10 +76,16 @@ def connect(s: BatchSettings) -> Iterator[Client]:
         # No dashboard; the scheduler's plain HTTP routes on a free port, not a warning when 8787 is taken.
         quiet = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": ":0"}}
         with (
-            LocalCluster(n_workers=s.workers, threads_per_worker=s.threads_per_worker, processes=True,
-                         memory_limit=s.memory_limit, silence_logs=logging.ERROR, **quiet) as cluster,
+            LocalCluster(
+                n_workers=s.workers,
+                threads_per_worker=s.threads_per_worker,
+                processes=True,
+                memory_limit=s.memory_limit,
+                silence_logs=logging.ERROR,
+                **quiet,
+            ) as cluster,
             Client(cluster) as client,
-        ):  # fmt: skip
+        ):
             yield client
         return
     try:
@@ -204,9 +162,15 @@ def run(s: BatchSettings, client: Client | None = None, _chaos_marker: str | Non
         seconds = time.perf_counter() - start
         workers = len(client.nthreads())
     rows_in, rows_out = sum(r["rows"] for r in results), _rows_out(results, dests)  # equal, or _rows_out raised
-    return {"partitions": len(inputs), "skipped": len(inputs) - len(todo), "rows_in": rows_in,
-            "rows_out": rows_out, "seconds": round(seconds, 3), "rows_per_s": round(rows_in / max(seconds, 1e-9), 1),
-            "workers": workers}  # fmt: skip
+    return {
+        "partitions": len(inputs),
+        "skipped": len(inputs) - len(todo),
+        "rows_in": rows_in,
+        "rows_out": rows_out,
+        "seconds": round(seconds, 3),
+        "rows_per_s": round(rows_in / max(seconds, 1e-9), 1),
+        "workers": workers,
+    }
 
 
 def _memory(value: str) -> str:
@@ -242,8 +206,19 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if min(a.workers, a.threads_per_worker, a.batch_size) < 1:
         ap.error("--workers, --threads-per-worker and --batch-size must be at least 1")
-    s = BatchSettings(a.model, tuple(a.input), a.output, a.text_col, a.id_col, a.scheduler, a.workers,
-                      a.threads_per_worker, a.memory_limit, a.allow_empty, a.batch_size)  # fmt: skip
+    s = BatchSettings(
+        a.model,
+        tuple(a.input),
+        a.output,
+        a.text_col,
+        a.id_col,
+        a.scheduler,
+        a.workers,
+        a.threads_per_worker,
+        a.memory_limit,
+        a.allow_empty,
+        a.batch_size,
+    )
     try:
         summary = run(s)
     except (InputError, CheckpointError, BatchError) as e:

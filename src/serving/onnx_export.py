@@ -92,9 +92,18 @@ def _graph(module: _IdsToLogits, path: Path) -> tuple[bytes, int]:
     example = torch.tensor([[5, 6, 0], [7, 8, 9]]) % cfg.vocab_size
     dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("seq", max=cfg.max_len)}
     with _quiet_exporter():
-        torch.onnx.export(module, (example,), str(path), input_names=["ids"], output_names=["logits"],
-                          dynamic_shapes=(dims,), opset_version=OPSET, dynamo=True, external_data=False,
-                          verbose=False)  # fmt: skip
+        torch.onnx.export(
+            module,
+            (example,),
+            str(path),
+            input_names=["ids"],
+            output_names=["logits"],
+            dynamic_shapes=(dims,),
+            opset_version=OPSET,
+            dynamo=True,
+            external_data=False,
+            verbose=False,
+        )
     proto = onnx.load(str(path))
     for node in proto.graph.node:
         del node.metadata_props[:]
