@@ -24,17 +24,17 @@ def _digest(paths: list[str]) -> dict[str, str]:
 
 
 def test_make_scale_on_a_small_proxy(tmp_path: Path) -> None:
-    """~3,200 train rows of proxy built from the synthetic GHC fixture, every notebook in full (not quick) mode."""
+    """~1,600 train and ~1,500 test rows of proxy built from the synthetic GHC fixture, every notebook in full (not quick) mode."""
     source = write_ghc(tmp_path / "source", n_train=600, n_test=200)  # holds ghc/: the proxy's text source
     before = _digest(COMMITTED)
     run_dir, out = tmp_path / "scale", tmp_path / "scale_jigsaw_proxy.json"
     env = {**os.environ, "TOXIC_DATA_DIR": str(source)}
     env.pop("TOXIC_RESULTS_DIR", None), env.pop("TOXIC_MODELS_DIR", None)
-    cmd = ["make", "-s", "scale", "SCALE=0.02", f"SCALE_DIR={run_dir}", f"SCALE_OUT={out}"]
+    cmd = ["make", "-s", "scale", "SCALE=0.01", f"SCALE_DIR={run_dir}", f"SCALE_OUT={out}"]
     res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     doc = json.loads(out.read_text())
-    assert doc["rows"] == {"train": 3191, "test": 3063, "test_scored": 1280}
+    assert doc["rows"] == {"train": 1596, "test": 1532, "test_scored": 640}
     assert set(doc["notebooks"]) == {"LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "Behaviour"}
     for nb, t in doc["notebooks"].items():
         assert t["wall_seconds"] > 0 and t["peak_rss_mb"] > 50, (nb, t)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+NOT_RUN = "(not run yet)"  # a table whose results file does not exist yet
+
 
 def md_table(header: list[str], rows: list[list]) -> str:
     """A GitHub markdown table; floats to 3 decimals, None as an em dash."""

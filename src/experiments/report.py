@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 
 from src import ROOT
-from src.experiments.markdown import bench_cell, dig, fill, fmt3, md_table, size_mb
+from src.experiments.markdown import NOT_RUN, dig, fill, fmt3, md_table, size_mb
 from src.experiments.results import results_dir
+from src.experiments.side_tables import table_behaviour, table_bench, table_scale
 
 NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink")  # table order
-NOT_RUN = "(not run yet)"
 # The report's own numbers (Jigsaw 2018), typed in by hand: they are not reproducible here.
 PUBLISHED = [
     ("LookAtData", "~90% of comments have no label; 200 tokens cover 90% of comments (chosen max length)"),
@@ -116,54 +116,6 @@ def table_headline(docs: dict[str, dict | None]) -> str:
     return md_table(head, rows)
 
 
-def table_bench(directory: Path) -> str:
-    """results/bench.json (`make bench`): speed, latency and memory side by side, then the computed goals."""
-    path = directory / "bench.json"
-    if not path.is_file():
-        return NOT_RUN
-    doc = json.loads(path.read_text())
-    keys = ["params", "size_bytes", "test_macro_roc_auc", "ghc_test_batch256_per_s", "ghc_test_batch256_1thread_per_s"]
-    keys += ["synthetic_batch256_per_s", "batch1_per_s", "latency_ms_p50", "latency_ms_p99", "peak_rss_mb"]
-    rows = [[name] + [bench_cell(m.get(k)) for k in keys] for name, m in doc["models"].items()]
-    head = ["model", "params", "bytes", "test AUC", "GHC test /s (b256)", "same, 1 thread", "synthetic /s (b256)"]
-    head += ["/s (batch 1)", "p50 ms", "p99 ms", "peak RSS MB"]
-    goals = [[k, bench_cell(g.get("value")), g.get("target"), g.get("met")] for k, g in doc.get("goals", {}).items()]
-    intro = (
-        f"Dataset {doc.get('dataset')}; torch threads {doc.get('threads')}; synthetic input: "
-        f"{doc.get('synthetic_size')} comments ({doc.get('synthetic')}). Memory: {doc.get('memory_method')}.\n\n"
-    )
-    return intro + md_table(head, rows) + "\n\n" + md_table(["goal", "value", "target", "met"], goals)
-
-
-def table_behaviour(directory: Path) -> str:
-    """results/Behaviour.json: held-out functional-suite scores of every saved model and TF-IDF, then the goals."""
-    path = directory / "Behaviour.json"
-    if not path.is_file():
-        return NOT_RUN
-    doc = json.loads(path.read_text())
-    split, auc_key = doc.get("split", "heldout"), f"{doc['dataset']}_test_macro_auc"
-    rows = []
-    for name, m in doc["models"].items():
-        s = m[split]
-        cells = [s["accuracy"], s["hate_accuracy"], s["identity_fpr"]["overall"], s["spelling_gap"], m.get(auc_key)]
-        rows.append([name + (" *" if name == doc["best"] else ""), *cells])
-    head = ["model", f"{split} accuracy", "hate-flag accuracy", "identity FPR", "spelling gap", "test ROC AUC macro"]
-    funcs = doc["suite"]["functionalities"]
-    per = [[f, *[dig(m, split, "by_functionality", f) for m in doc["models"].values()]] for f in funcs]
-    goals = [[k, bench_cell(g.get("value")), g.get("target"), g.get("met")] for k, g in doc.get("goals", {}).items()]
-    intro = (
-        f"Dataset {doc['dataset']}; suite: {doc['suite']['n_cases']} cases, {doc['suite']['n_heldout']} held out "
-        f"(groups never used for training: {', '.join(doc['suite']['groups']['heldout'])}). `*` = the default model.\n\n"
-    )
-    return "\n\n".join(
-        [
-            intro + md_table(head, rows),
-            md_table(["functionality", *doc["models"]], per),
-            md_table(["goal", "value", "target", "met"], goals),
-        ]
-    )
-
-
 def table_per_label(docs: dict[str, dict | None]) -> str:
     """Test ROC AUC and tuned F1 per label for each notebook's best model."""
     rows, labels = [], None
@@ -227,6 +179,7 @@ def render(report: Path, directory: Path, wall_seconds: int | None = None) -> st
         "time": table_time(directory, wall_seconds),
         "bench": table_bench(directory),
         "behaviour": table_behaviour(directory),
+        "scale": table_scale(directory),
     }
     text = report.read_text()
     for name, body in tables.items():
