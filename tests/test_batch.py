@@ -15,12 +15,9 @@ import pytest
 import torch
 from distributed import Client, LocalCluster
 
-from src.data.tokenizers import BPETokenizer
-from src.models.encoder import Encoder, ModelConfig
-from src.serving import batch, bundle, checkpoint, onnx_export
+from src.serving import batch, bundle, onnx_export
 from src.serving.onnx_predict import load_onnx
-from src.training.loop import TrainConfig, fit
-from tests.test_predict import DERIVED, LABELS, THRESHOLDS, tiny_corpus
+from tests.test_predict import tiny_checkpoint, tiny_corpus
 
 SPECIAL = ["", " ", "\t \t", "café naïve Zürich – 東京 ✓", "Привет, идиот!", "😀😀 🔥", "a", "!!!", '"quoted", comma']
 PARQUET, CSV = ["p0", "p1", "p2", "p3"], ["c0", "c1"]
@@ -31,15 +28,7 @@ NAMES = PARQUET + CSV
 def ckpt(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny trained BPE checkpoint of test_predict, with derived labels."""
     torch.set_num_threads(1)  # tiny model on a busy machine: more threads only contend
-    corpus, y = tiny_corpus()
-    tok = BPETokenizer.train(corpus, vocab_size=60, max_len=32)
-    ids = tok.encode(corpus)
-    torch.manual_seed(0)
-    model = Encoder(ModelConfig(vocab_size=tok.vocab_size, n_labels=3, d_model=8, d_ff=16, max_len=32))
-    fit(model, ids[:160], y[:160], ids[160:], y[160:], TrainConfig(epochs=2, batch_size=16, lr_max=1e-2))
-    path = tmp_path_factory.mktemp("models") / "tiny.pt"
-    checkpoint.save(path, model, tok, LABELS, THRESHOLDS, derived=DERIVED, derived_thresholds={"hate": 0.4})
-    return path
+    return tiny_checkpoint(tmp_path_factory.mktemp("models") / "tiny.pt")
 
 
 @pytest.fixture(scope="module")

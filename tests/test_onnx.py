@@ -16,13 +16,11 @@ import pytest
 import torch
 
 from src.data.glove import PAD, UNK, WordTokenizer
-from src.data.tokenizers import BPETokenizer
 from src.models.encoder import Encoder, ModelConfig
 from src.models.glove_embedding import GloveEmbedding
 from src.serving import bundle, checkpoint, onnx_export, predict
 from src.serving.onnx_predict import OnnxPredictor, load_onnx
-from src.training.loop import TrainConfig, fit
-from tests.test_predict import DERIVED, LABELS, THRESHOLDS, tiny_corpus
+from tests.test_predict import DERIVED, LABELS, THRESHOLDS, tiny_checkpoint, tiny_corpus
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -45,15 +43,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def bpe_ckpt(folder: Path) -> Path:
     """The tiny trained BPE checkpoint of test_predict, with derived labels and one derived threshold."""
-    corpus, y = tiny_corpus()
-    tok = BPETokenizer.train(corpus, vocab_size=60, max_len=32)
-    ids = tok.encode(corpus)
-    torch.manual_seed(0)
-    model = Encoder(ModelConfig(vocab_size=tok.vocab_size, n_labels=3, d_model=8, d_ff=16, max_len=32))
-    fit(model, ids[:160], y[:160], ids[160:], y[160:], TrainConfig(epochs=2, batch_size=16, lr_max=1e-2))
-    path = folder / "tiny.pt"
-    checkpoint.save(path, model, tok, LABELS, THRESHOLDS, derived=DERIVED, derived_thresholds={"hate": 0.4})
-    return path
+    return tiny_checkpoint(folder / "tiny.pt")
 
 
 @pytest.fixture(scope="module")

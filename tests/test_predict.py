@@ -45,19 +45,23 @@ def tiny_corpus(n: int = 200, seed: int = 0) -> tuple[list[str], np.ndarray]:
     return texts, y
 
 
-@pytest.fixture(scope="module")
-def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny trained GHC-shaped checkpoint with derived labels (one derived threshold left out)."""
+def tiny_checkpoint(path: Path) -> Path:
+    """Train the tiny BPE model on `tiny_corpus` (seeded) and save it with derived labels to `path`."""
     texts, y = tiny_corpus()
     tok = BPETokenizer.train(texts, vocab_size=60, max_len=32)
     ids = tok.encode(texts)
     torch.manual_seed(0)
     model = Encoder(ModelConfig(vocab_size=tok.vocab_size, n_labels=3, d_model=8, d_ff=16, max_len=32))
     fit(model, ids[:160], y[:160], ids[160:], y[160:], TrainConfig(epochs=2, batch_size=16, lr_max=1e-2))
-    path = tmp_path_factory.mktemp("models") / "tiny.pt"
     # "any" has no stored threshold on purpose: the Predictor must fall back to 0.5.
     checkpoint.save(path, model, tok, LABELS, THRESHOLDS, derived=DERIVED, derived_thresholds={"hate": 0.4})
     return path
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny trained GHC-shaped checkpoint with derived labels (one derived threshold left out)."""
+    return tiny_checkpoint(tmp_path_factory.mktemp("models") / "tiny.pt")
 
 
 @pytest.fixture(scope="module")
