@@ -35,7 +35,15 @@ def test_make_scale_on_a_small_proxy(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     doc = json.loads(out.read_text())
     assert doc["rows"] == {"train": 3191, "test": 3063, "test_scored": 1280}
-    assert set(doc["notebooks"]) == {"LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "Behaviour"}
+    assert set(doc["notebooks"]) == {
+        "LookAtData",
+        "baseline",
+        "Teacher",
+        "BaseAttention",
+        "BestResult",
+        "Shrink",
+        "Behaviour",
+    }
     for nb, t in doc["notebooks"].items():
         assert t["wall_seconds"] > 0 and t["peak_rss_mb"] > 50, (nb, t)
     assert doc["notebooks"]["BaseAttention"]["train_rows_per_s"] > 0 and doc["limits"]["total_wall_seconds_le_3600"]
