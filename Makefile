@@ -43,8 +43,9 @@ format: venv
 report: venv
 	$(PY) -m src.experiments.pipeline --dataset $(DATASET) $(OUT_ARG) --notebooks $(NOTEBOOKS)
 
+# BENCH_ARGS, e.g. --dask-rows 1000000 (default 10,000,000) or --quick.
 bench: venv
-	$(PY) -m src.evaluation.bench --dataset $(DATASET)
+	$(PY) -m src.evaluation.bench --dataset $(DATASET) $(BENCH_ARGS)
 
 # The whole report on a Jigsaw-shaped proxy built from GHC text, timed per notebook -> $(SCALE_OUT).
 scale: venv

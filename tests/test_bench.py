@@ -24,6 +24,19 @@ ROW_KEYS = {
     "rss_model_load_mb",
     "batch1_1thread_per_s",
     "test_macro_roc_auc",
+    "backend",
+    "synthetic_batch1_per_s",
+    "synthetic_latency_ms_p50",
+    "synthetic_latency_ms_p99",
+    "synthetic_batch256_peak_rss_mb",
+}
+ONNX = ("baseattention_onnx_fp32", "baseattention_onnx_int8")
+SERVING_GOALS = {
+    "onnx_ge_2x_torch_long",
+    "onnx_serving_rss_lt_300mb",
+    "onnx_int8_auc_change_le_0.002",
+    "dask_10m_rows_exact",
+    "dask_worker_rss_lt_1gib",
 }
 
 
@@ -60,6 +73,39 @@ def test_bench_quick_on_fixture(toxic_env):
     assert doc["models"]["baseattention_int8"]["size_bytes"] < doc["models"]["baseattention_fp32"]["size_bytes"]
     assert {"tiny_ghc_test_ge_5000_per_s", "tiny_ghc_test_ge_2x_tfidf", "int8_auc_loss_le_0.005"} <= set(doc["goals"])
     assert all({"value", "target", "met"} <= set(g) for g in doc["goals"].values())
+    _check_serving(doc)
+
+
+def _check_serving(doc: dict) -> None:
+    """ONNX rows measured without torch, their goals, and the quick Dask job (exact, but far below 10M rows)."""
+    models, g = doc["models"], doc["goals"]
+    assert set(ONNX) <= set(models) and SERVING_GOALS <= set(g)
+    for name in ONNX:
+        row = models[name]
+        assert row["backend"] == "onnxruntime" and row["torch_imported"] is False, name
+        assert 0 < row["synthetic_batch256_peak_rss_mb"] <= row["peak_rss_mb"] and 0 <= row["test_macro_roc_auc"] <= 1
+    fp32, int8 = models["baseattention_onnx_fp32"], models["baseattention_onnx_int8"]
+    assert abs(fp32["test_macro_roc_auc"] - models["baseattention_fp32"]["test_macro_roc_auc"]) < 1e-4
+    assert int8["size_bytes"] < fp32["size_bytes"] and fp32["params"] == models["baseattention_fp32"]["params"]
+    assert g["onnx_int8_auc_change_le_0.002"]["value"] >= 0 and g["onnx_ge_2x_torch_long"]["value"] > 0
+    assert g["onnx_serving_rss_lt_300mb"]["torch_imported"] is False
+    dask = doc["dask"]
+    assert dask["rows"] == 20_000 and 20 <= dask["partitions"] <= 40 and dask["workers"] == 2
+    assert dask["summary"]["rows_in"] == dask["summary"]["rows_out"] == dask["rows_in_files"] == 20_000
+    assert dask["ids_equal"] is True and dask["duplicate_ids_out"] == 0 and dask["exact"] is True
+    exact = g["dask_10m_rows_exact"]
+    assert exact["met"] is False and exact["value"] == 20_000 and exact["rows_in"] == exact["rows_out"] == 20_000
+    assert exact["ids_equal"] is True and 0 < g["dask_worker_rss_lt_1gib"]["value"] == dask["max_worker_peak_rss_mb"]
+
+
+def test_bench_table_renders(tmp_path):
+    from src.experiments.report_bench import table_bench
+
+    assert table_bench(tmp_path) == "(not run yet)"
+    doc = {"dataset": "ghc", "models": {"m": {"backend": "torch", "params": 5}}, "goals": {}, "dask": None}
+    (tmp_path / "bench.json").write_text(json.dumps(doc))
+    text = table_bench(tmp_path)
+    assert "| m | torch | 5 |" in text and "**Dask job**: not run." in text
 
 
 def test_pareto_front():

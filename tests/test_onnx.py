@@ -19,7 +19,8 @@ from src.data.glove import PAD, UNK, WordTokenizer
 from src.models.encoder import Encoder, ModelConfig
 from src.models.glove_embedding import GloveEmbedding
 from src.serving import bundle, checkpoint, onnx_export, predict
-from src.serving.onnx_predict import OnnxPredictor, load_onnx
+from src.serving.onnx_predict import OnnxPredictor, load_onnx, sigmoid
+from src.serving.scoring import length_batches, pad_ids, token_split
 from tests.test_predict import DERIVED, LABELS, THRESHOLDS, tiny_checkpoint, tiny_corpus
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -108,6 +109,20 @@ def test_onnx_matches_torch(which: str, bpe_ckpt: Path, tmp_path: Path):
     batch = texts()
     _assert_same(onnx_pred.predict(batch, batch_size=64), torch_pred.predict(batch, batch_size=64), torch_pred)
     assert onnx_pred.predict([]).shape == (0, len(torch_pred.columns))
+
+
+def test_chunks_and_token_budget_keep_outputs(bpe_bundle: Path):
+    pred = load_onnx(bpe_bundle, threads=1)
+    batch = texts(700)  # batch 8: 400-row chunks, so the input is tokenised in two parts
+    ids = pred.tokenizer.encode(batch)
+    want = np.zeros((len(ids), len(pred.labels)), dtype=np.float32)
+    for b in length_batches(np.array([len(s) for s in ids]), 8):  # the whole list at once, as before chunking
+        want[b] = sigmoid(pred.session.run(["logits"], {"ids": pad_ids([ids[i] for i in b])})[0])
+    whole = pred.predict(batch, batch_size=8, max_tokens=None)
+    assert np.array_equal(whole[pred.labels].to_numpy(), want)  # same batches: bit for bit
+    _assert_same(pred.predict(batch, batch_size=8, max_tokens=40), whole, pred, atol=1e-6)  # <= 40 tokens per call
+    parts = token_split(np.arange(8), np.array([1, 2, 3, 4, 5, 6, 7, 32]), 64)
+    assert [len(p) for p in parts] == [2, 2, 2, 2] and token_split(np.arange(3), np.ones(3, int), None)[0].size == 3
 
 
 def test_bundle_contents(bpe_ckpt: Path, bpe_bundle: Path):

@@ -1,42 +1,41 @@
 """Side-by-side CPU benchmark, raw text in -> probabilities out: python -m src.evaluation.bench --dataset ghc -> results/bench.json.
 
-Each model is measured in its own freshly spawned process (so peak memory is its own), with torch threads fixed.
+Each model is measured in its own freshly spawned process (so peak memory is its own), with threads fixed: torch
+eager, then (for every saved encoder) ONNX Runtime fp32 and int8 in a child that never imports torch
+(`bench_serving`); then `src.serving.batch` on a generated N-row Parquet set (`bench_dask`, --dask-rows).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
-import multiprocessing as mp
 import os
 import platform
-import re
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from src.evaluation.bench_dask import POOL, run_dask
 from src.evaluation.bench_goals import goals
+from src.evaluation.bench_measure import clean_json, measure, rss_mb, spawn, synthetic_comments, write_texts
+from src.evaluation.bench_serving import onnx_rows
 
 THREADS = 2
+DASK_ROWS, DASK_ROWS_QUICK = 10_000_000, 20_000
+BACKENDS = {"pickle": "sklearn", "teacher": "torch", "ckpt": "torch"}
 BATCH1_N, TEACHER_N = 300, 1024  # comments timed one at a time; cap on the teacher's batch-256 inputs
 MEMORY = (
-    "peak_rss_mb: VmHWM (/proc/self/status) of a fresh spawned process per model (peak RSS: Python, torch, the input "
-    "texts and the model; resource.getrusage ru_maxrss would include the parent's peak); rss_model_load_mb: growth "
-    "of VmRSS while loading the model"
+    "peak_rss_mb: VmHWM (/proc/self/status) of a fresh spawned process per model and backend (Python, its imports, "
+    "the input texts it reads and the model; ru_maxrss would include the parent's peak); <input>_batch256_peak_rss_mb: "
+    "VmHWM right after that input was scored at batch 256; rss_model_load_mb: growth of VmRSS while loading the model"
 )
-
-
-def synthetic_comments(n: int, source: list[str], seed: int = 0) -> list[str]:
-    """Jigsaw-like lengths (words ~ lognormal, median 36, mean ~67, cut at 1,400) filled with words drawn by frequency."""
-    rng = np.random.default_rng(seed)
-    words, counts = np.unique(re.findall(r"\S+", " ".join(source).lower()), return_counts=True)
-    lengths = np.clip(np.round(rng.lognormal(math.log(36), 1.1, size=n)), 1, 1400).astype(int)
-    flat = rng.choice(words, size=int(lengths.sum()), p=counts / counts.sum())
-    cuts = np.cumsum(lengths)[:-1]
-    return [" ".join(w) for w in np.split(flat, cuts)]
+THROUGHPUT = (
+    "end to end: raw texts -> tokenise -> model -> probabilities, one process; inputs read from JSONL in chunks of "
+    "12,800 rows (one length-sorting chunk at batch 256, so the batches equal the whole list's), only scoring timed"
+)
 
 
 def load_predictor(spec: dict):
@@ -77,53 +76,21 @@ def load_predictor(spec: dict):
     return (lambda texts, batch: encoder_proba(model, tok.encode(texts), batch)), params, size
 
 
-def _rss_mb(field: str = "VmRSS") -> float:
-    """Current (VmRSS) or peak (VmHWM) resident set size of this process from /proc/self/status, in MB."""
-    line = next(ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith(field + ":"))
-    return int(line.split()[1]) / 1024
-
-
-def _latency(fn, texts: list[str]) -> dict:
-    lat = []
-    for t in texts:
-        t0 = time.perf_counter()
-        fn([t], 1)
-        lat.append(time.perf_counter() - t0)
-    p50, p99 = (1e3 * float(np.percentile(lat, q)) for q in (50, 99))
-    return {"per_s": len(lat) / sum(lat), "latency_ms_p50": p50, "latency_ms_p99": p99}
-
-
-def _measure(spec: dict, texts: dict[str, list[str]], y_test: np.ndarray, threads: int, n1: int = BATCH1_N) -> dict:
-    """Throughput at batch 256 per input set, batch-1 latency, test macro ROC AUC, memory; runs in a child."""
+def _measure(spec: dict, inputs: dict[str, str], threads: int, n1: int = BATCH1_N) -> dict:
+    """One torch (or TF-IDF) row in a fresh spawned child: see `bench_measure.measure`."""
     import torch
 
-    from src.training.loop import macro_auc
-
     torch.set_num_threads(threads)
-    rss0 = _rss_mb()
+    rss0 = rss_mb()
     fn, params, size = load_predictor(spec)
-    out: dict = {"params": int(params), "size_bytes": int(size), "note": spec.get("note", "")}
-    out["rss_model_load_mb"] = _rss_mb() - rss0
-    for name, xs in texts.items():
-        xs = xs[: spec["cap"]] if spec.get("cap") else xs
-        t0 = time.perf_counter()
-        p = fn(xs, 256)
-        out[f"{name}_batch256_per_s"] = len(xs) / (time.perf_counter() - t0)
-        out[f"{name}_n"] = len(xs)
-        if name == "ghc_test" and len(xs) == len(y_test) and spec["kind"] != "teacher":
-            out["test_macro_roc_auc"] = macro_auc(y_test, p)
-    b1 = _latency(fn, texts["ghc_test"][:n1])
-    out.update(batch1_per_s=b1.pop("per_s"), batch1_n=min(n1, len(texts["ghc_test"])), **b1)
-    # On 2 busy cores a second OpenMP thread mostly waits at barriers: show 1 thread as well.
-    torch.set_num_threads(1)
-    b1 = _latency(fn, texts["ghc_test"][:n1])
-    out.update(batch1_1thread_per_s=b1["per_s"], latency_1thread_ms_p50=b1["latency_ms_p50"])
-    xs = texts["ghc_test"][: spec["cap"]] if spec.get("cap") else texts["ghc_test"]
-    t0 = time.perf_counter()
-    fn(xs, 256)
-    out["ghc_test_batch256_1thread_per_s"] = len(xs) / (time.perf_counter() - t0)
-    out["peak_rss_mb"] = _rss_mb("VmHWM")  # not ru_maxrss: Linux carries the parent's high-water mark into spawn
-    return out
+    out: dict = {"backend": BACKENDS[spec["kind"]], "params": int(params), "size_bytes": int(size)}
+    out.update(note=spec.get("note", ""), rss_model_load_mb=rss_mb() - rss0, torch_imported="torch" in sys.modules)
+
+    def with_threads(t: int):
+        torch.set_num_threads(t)
+        return fn
+
+    return {**out, **measure(with_threads, inputs, threads, n1, spec.get("cap"))}
 
 
 def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> dict[str, dict]:
@@ -182,63 +149,83 @@ def in_process(specs: dict[str, dict], texts: list[str], y: np.ndarray) -> dict[
     return out
 
 
-def _clean(x):
-    if isinstance(x, float):
-        return None if math.isnan(x) else round(x, 6)
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    return [_clean(v) for v in x] if isinstance(x, list | tuple) else x
+def _models(specs: dict, inputs: dict[str, str], y_test: np.ndarray, threads: int, n1: int, tmp: Path) -> dict:
+    """Every spec's row, each saved encoder followed by its ONNX fp32/int8 rows; test AUC added here."""
+    from src.training.loop import macro_auc
+
+    rows: dict[str, dict] = {}
+    for name, spec in specs.items():
+        t0 = time.perf_counter()
+        new = {name: spawn(_measure, spec, inputs, threads, n1)}
+        if spec["kind"] == "ckpt" and not spec.get("int8"):
+            new.update(onnx_rows(name, spec["path"], inputs, threads, n1, tmp))
+        for key, row in new.items():
+            p = row.pop("_ghc_test_probs")
+            row.setdefault("params", new[name]["params"])
+            if len(p) == len(y_test) and spec["kind"] != "teacher":
+                row["test_macro_roc_auc"] = macro_auc(y_test, p)
+            print(f"{key}: {row['ghc_test_batch256_per_s']:,.0f}/s GHC, {row['synthetic_batch256_per_s']:,.0f}/s long")
+        print(f"  ({time.perf_counter() - t0:.0f} s)")
+        rows.update(new)
+    return rows
 
 
-def run(dataset: str = "ghc", synthetic_size: int = 160_000, quick: bool = False, threads: int = THREADS) -> Path:
-    """Benchmark every available model side by side; writes results_dir()/bench.json and returns its path."""
+def run(
+    dataset: str = "ghc",
+    synthetic_size: int = 160_000,
+    quick: bool = False,
+    threads: int = THREADS,
+    dask_rows: int | None = None,
+) -> Path:
+    """Benchmark every available model and backend side by side, then the Dask job; writes results_dir()/bench.json."""
     from src.data.datasets import label_matrix, load_splits
     from src.experiments.results import models_dir, results_dir
 
     splits = load_splits(dataset, seed=0)
-    labels = list(splits.spec.labels)
+    labels, train = list(splits.spec.labels), list(splits.train["text"])
     synthetic_size = min(synthetic_size, 2000) if quick else synthetic_size
+    dask_rows = (DASK_ROWS_QUICK if quick else DASK_ROWS) if dask_rows is None else dask_rows
     n1 = 20 if quick else BATCH1_N
-    texts = {
-        "ghc_test": list(splits.test["text"]),
-        "synthetic": synthetic_comments(synthetic_size, list(splits.train["text"])),
-    }
-    y_test = label_matrix(splits.test, labels)
     load0 = os.getloadavg()
-    rows: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        fit_tfidf(splits, labels, Path(tmp) / "tfidf.pkl")
-        specs = model_specs(dataset, models_dir(), Path(tmp) / "tfidf.pkl", len(labels))
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        inputs = {
+            "ghc_test": str(write_texts(tmp / "ghc_test.jsonl", list(splits.test["text"]))),
+            "synthetic": str(write_texts(tmp / "synthetic.jsonl", synthetic_comments(synthetic_size, train))),
+        }
+        fit_tfidf(splits, labels, tmp / "tfidf.pkl")
+        specs = model_specs(dataset, models_dir(), tmp / "tfidf.pkl", len(labels))
         if quick:
             specs.pop("minilm_l6_teacher", None)  # loading MiniLM alone takes longer than the whole quick run
-        ctx = mp.get_context("spawn")
-        for name, spec in specs.items():
-            t0 = time.perf_counter()
-            with ctx.Pool(1) as pool:
-                rows[name] = pool.apply(_measure, (spec, texts, y_test, threads, n1))
-            print(f"{name}: {rows[name].get('ghc_test_batch256_per_s', 0):,.0f}/s ({time.perf_counter() - t0:.0f} s)")
-    doc = {
+        rows = _models(specs, inputs, label_matrix(splits.test, labels), threads, n1, tmp)
+        dask = None
+        if dask_rows > 0 and "baseattention_fp32" in specs:
+            pool = synthetic_comments(min(POOL, dask_rows), train, seed=1)
+            bundle_dir = tmp / f"{Path(specs['baseattention_fp32']['path']).stem}_onnx"  # exported by onnx_rows
+            dask = run_dask(bundle_dir, dask_rows, pool, tmp)
+            print(f"dask: {dask['rows']:,} rows, {dask['rows_per_s']:,.0f}/s, exact {dask['exact']}")
+    doc = _doc(dataset, quick, threads, n1, synthetic_size, load0) | {"dask": dask}
+    doc |= {"models": rows, "goals": goals(rows, dask)}
+    out = results_dir() / "bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(clean_json(doc), indent=1) + "\n")
+    return out
+
+
+def _doc(dataset: str, quick: bool, threads: int, n1: int, synthetic_size: int, load0: tuple) -> dict:
+    """bench.json's description fields."""
+    return {
         "dataset": dataset,
         "quick": quick,
         "threads": threads,
         "memory_method": MEMORY,
-        "throughput": "end to end: raw texts -> tokenise -> model -> probabilities (no DataFrame), one process",
-        "batch1": f"first {n1} GHC test comments, one call each; p50/p99 latency from the same calls",
+        "throughput": THROUGHPUT,
+        "batch1": f"first {n1} comments of each input, one call each; p50/p99 latency from the same calls",
         "synthetic_size": synthetic_size,
         "synthetic": "lognormal word counts (median 36, Jigsaw-like), words sampled by GHC-train unigram frequency",
-        "machine": {
-            "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(),
-            "torch_threads": threads,
-        },
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "threads": threads},
         "load_average": {"start": load0, "end": os.getloadavg()},
-        "models": rows,
-        "goals": goals(rows),
     }
-    out = results_dir() / "bench.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(_clean(doc), indent=1) + "\n")
-    return out
 
 
 def main() -> None:
@@ -247,9 +234,10 @@ def main() -> None:
     ap.add_argument("--dataset", default="ghc")
     ap.add_argument("--synthetic-size", type=int, default=160_000)
     ap.add_argument("--threads", type=int, default=THREADS)
-    ap.add_argument("--quick", action="store_true", help="tiny synthetic set, no teacher (tests)")
+    ap.add_argument("--quick", action="store_true", help="tiny synthetic set, no teacher, 20K Dask rows (tests)")
+    ap.add_argument("--dask-rows", type=int, help=f"rows of the Dask job (default {DASK_ROWS:,}; 0: skip it)")
     a = ap.parse_args()
-    print("wrote", run(a.dataset, a.synthetic_size, a.quick, a.threads))
+    print("wrote", run(a.dataset, a.synthetic_size, a.quick, a.threads, a.dask_rows))
 
 
 if __name__ == "__main__":

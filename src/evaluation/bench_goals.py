@@ -4,13 +4,13 @@ from __future__ import annotations
 
 
 def _goal(value: float | None, target: float, op: str) -> dict:
-    ops = {">=": float.__ge__, "<=": float.__le__, ">": float.__gt__}
+    ops = {">=": float.__ge__, "<=": float.__le__, ">": float.__gt__, "<": float.__lt__}
     met = None if value is None or value != value else ops[op](float(value), float(target))
     return {"value": value, "target": f"{op} {target}", "met": met}
 
 
-def goals(rows: dict[str, dict]) -> dict:
-    """The brief's targets, computed from this run's rows and results/Shrink.json (students over seeds)."""
+def goals(rows: dict[str, dict], dask: dict | None = None) -> dict:
+    """The brief's targets, computed from this run's rows, its Dask job and results/Shrink.json (students over seeds)."""
     tiny, tf = rows.get("baseattention_fp32", {}), rows.get("tfidf_lr", {})
     g: dict = {}
     for s in ("ghc_test", "synthetic"):
@@ -25,6 +25,29 @@ def goals(rows: dict[str, dict]) -> dict:
         margin = rows["student_50k"]["test_macro_roc_auc"] - tf.get("test_macro_roc_auc", float("nan"))
         g["saved_student_50k_minus_tfidf_auc"] = _goal(margin, 0.0, ">")
     g.update(_seed_goals(tf.get("test_macro_roc_auc")))
+    g.update(serving_goals(rows, dask))
+    return g
+
+
+def serving_goals(rows: dict[str, dict], dask: dict | None) -> dict:
+    """ONNX Runtime vs torch eager on the 99K BPE model, the ONNX serving process's memory, and the Dask job."""
+    torch_, fp32 = rows.get("baseattention_fp32", {}), rows.get("baseattention_onnx_fp32")
+    g: dict = {}
+    if fp32 is not None:
+        speed = torch_.get("synthetic_batch256_per_s")
+        g["onnx_ge_2x_torch_long"] = _goal(fp32["synthetic_batch256_per_s"] / speed if speed else None, 2.0, ">=")
+        rss = {"torch_imported": fp32.get("torch_imported"), "rows": fp32.get("synthetic_n")}
+        g["onnx_serving_rss_lt_300mb"] = {**_goal(fp32.get("synthetic_batch256_peak_rss_mb"), 300, "<"), **rss}
+    if fp32 is not None and "baseattention_onnx_int8" in rows:
+        change = abs(rows["baseattention_onnx_int8"]["test_macro_roc_auc"] - fp32["test_macro_roc_auc"])
+        g["onnx_int8_auc_change_le_0.002"] = _goal(change, 0.002, "<=")
+    if dask is not None:
+        exact = dask["exact"] and dask["rows"] >= 10_000_000
+        counts = {k: dask["summary"][k] for k in ("rows_in", "rows_out")}
+        target = ">= 10,000,000 rows, rows_out == rows_in, output ids == input ids"
+        extra = {**counts, "ids_equal": dask["ids_equal"], "exact": dask["exact"]}
+        g["dask_10m_rows_exact"] = {"value": dask["rows"], "target": target, "met": bool(exact), **extra}
+        g["dask_worker_rss_lt_1gib"] = _goal(dask["max_worker_peak_rss_mb"], 1024, "<")
     return g
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from src import ROOT
 from src.experiments.markdown import NOT_RUN, dig, fill, fmt3, md_table, size_mb
+from src.experiments.report_bench import table_bench
 from src.experiments.results import results_dir
-from src.experiments.side_tables import table_behaviour, table_bench, table_scale
+from src.experiments.side_tables import table_behaviour, table_scale
 
 NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink")  # table order
 # The report's own numbers (Jigsaw 2018), typed in by hand: they are not reproducible here.

@@ -1,4 +1,4 @@
-"""REPORT.md tables from the files beside the notebooks' results: bench.json, Behaviour.json, scale_jigsaw_proxy.json."""
+"""REPORT.md tables from files beside the notebooks' results: Behaviour.json and scale_jigsaw_proxy.json."""
 
 from __future__ import annotations
 
@@ -6,25 +6,6 @@ import json
 from pathlib import Path
 
 from src.experiments.markdown import NOT_RUN, bench_cell, dig, md_table
-
-
-def table_bench(directory: Path) -> str:
-    """results/bench.json (`make bench`): speed, latency and memory side by side, then the computed goals."""
-    path = directory / "bench.json"
-    if not path.is_file():
-        return NOT_RUN
-    doc = json.loads(path.read_text())
-    keys = ["params", "size_bytes", "test_macro_roc_auc", "ghc_test_batch256_per_s", "ghc_test_batch256_1thread_per_s"]
-    keys += ["synthetic_batch256_per_s", "batch1_per_s", "latency_ms_p50", "latency_ms_p99", "peak_rss_mb"]
-    rows = [[name] + [bench_cell(m.get(k)) for k in keys] for name, m in doc["models"].items()]
-    head = ["model", "params", "bytes", "test AUC", "GHC test /s (b256)", "same, 1 thread", "synthetic /s (b256)"]
-    head += ["/s (batch 1)", "p50 ms", "p99 ms", "peak RSS MB"]
-    goals = [[k, bench_cell(g.get("value")), g.get("target"), g.get("met")] for k, g in doc.get("goals", {}).items()]
-    intro = (
-        f"Dataset {doc.get('dataset')}; torch threads {doc.get('threads')}; synthetic input: "
-        f"{doc.get('synthetic_size')} comments ({doc.get('synthetic')}). Memory: {doc.get('memory_method')}.\n\n"
-    )
-    return intro + md_table(head, rows) + "\n\n" + md_table(["goal", "value", "target", "met"], goals)
 
 
 def table_behaviour(directory: Path) -> str:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from src.serving import bundle
 from src.serving.errors import CheckpointError
 from src.serving.onnx_predict import OnnxPredictor, load_onnx
+from src.serving.scoring import CHUNK_BATCHES
 
 SUFFIXES = (".parquet", ".pq", ".csv")  # input partitions this module reads
 TEMP_SUFFIX = ".tmp"  # in-progress outputs: `.<name>.parquet.<hex>.tmp`, never taken for finished ones
@@ -104,8 +105,8 @@ def _need(path: Path, names: list[str], columns: list[str]) -> None:
         raise InputError(f"{path}: no column {missing[0]!r} (columns: {', '.join(map(str, names)) or 'none'})")
 
 
-def read_partition(path: Path, text_col: str, id_col: str) -> tuple[pa.Array, list[str]]:
-    """(ids, texts) of one Parquet or CSV partition, in file order; InputError for anything unusable."""
+def read_partition(path: Path, text_col: str, id_col: str) -> tuple[pa.Array, pa.Array]:
+    """(ids, texts) Arrow arrays of one Parquet or CSV partition, in file order; InputError for anything unusable."""
     columns = list(dict.fromkeys([id_col, text_col]))
     if path.suffix.lower() == ".csv":
         df = _read_csv(path)
@@ -120,7 +121,7 @@ def read_partition(path: Path, text_col: str, id_col: str) -> tuple[pa.Array, li
         if arr.null_count:
             raise InputError(f"{path}: column {col!r} has {arr.null_count} missing values")
     _check_unique(path, ids, id_col)
-    return ids, text.to_pylist()
+    return ids, text
 
 
 def _check_unique(path: Path, ids: pa.Array, id_col: str) -> None:
@@ -179,10 +180,21 @@ def score_partition(src: str, dest: str, job: Job, _chaos_marker: str | None = N
     """
     try:
         ids, texts = read_partition(Path(src), job.text_col, job.id_col)
-        if not texts and not job.allow_empty:
+        if not len(texts) and not job.allow_empty:
             raise InputError(f"{src}: empty partition (0 rows); pass --allow-empty to write an empty output for it")
-        scores = predictor(job.bundle, job.manifest_sha).predict(texts, job.batch_size)
+        scores = score_texts(predictor(job.bundle, job.manifest_sha), texts, job.batch_size)
     except (InputError, CheckpointError) as e:
         return {"file": src, "error": " ".join(str(e).split())}
     write_atomic(scored_table(ids, scores, job, src), Path(dest), _chaos_marker)
     return {"file": src, "rows": len(texts)}
+
+
+def score_texts(pred: OnnxPredictor, texts: pa.Array, batch_size: int) -> pd.DataFrame:
+    """Scores of an Arrow text column, turned into Python strings one length-sorting chunk at a time.
+
+    Chunks of `batch_size * CHUNK_BATCHES` rows give the predictor exactly the batches of the whole list, while
+    only one chunk's strings exist at once (a 250K-row partition as Python str takes ~600 MB).
+    """
+    step = batch_size * CHUNK_BATCHES
+    parts = [pred.predict(texts.slice(i, step).to_pylist(), batch_size) for i in range(0, len(texts), step)]
+    return pd.concat(parts, ignore_index=True) if parts else pred.predict([], batch_size)

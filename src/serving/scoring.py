@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from src.data.datasets import SPECS
 from src.serving.errors import CheckpointError
+
+if TYPE_CHECKING:
+    from src.data.tokenizers import Tokenizer
+
+CHUNK_BATCHES = 50  # length_batches sorts within chunks of this many batches
 
 
 class LabelColumns:
@@ -71,7 +78,7 @@ def length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
 
     The same batches as training's `bucket_batches(lengths, batch_size, None)`, without importing training code.
     """
-    chunk = batch_size * 50
+    chunk = batch_size * CHUNK_BATCHES
     batches = []
     for s in range(0, len(lengths), chunk):
         part = np.arange(s, min(s + chunk, len(lengths)))
@@ -89,3 +96,28 @@ def pad_ids(seqs: list[list[int]], pad_id: int = 0) -> np.ndarray:
         (i for s in seqs for i in s), dtype=np.int64, count=int(lengths.sum())
     )
     return out
+
+
+def token_split(batch: np.ndarray, lengths: np.ndarray, max_tokens: int | None) -> list[np.ndarray]:
+    """A batch cut into consecutive row slices of at most `max_tokens` padded tokens each (None: left whole)."""
+    if max_tokens is None or len(batch) == 0:
+        return [batch]
+    rows = max(1, max_tokens // int(lengths[batch].max()))
+    return [batch[i : i + rows] for i in range(0, len(batch), rows)]
+
+
+def encoded_batches(
+    tokenizer: Tokenizer, texts: Sequence[str], batch_size: int, max_tokens: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(row indices, padded ids) per model call: `length_batches`' batches, each cut by `token_split`.
+
+    Texts are tokenised one `length_batches` chunk at a time: the batches stay the same, and the id lists (Python
+    ints, ~36 bytes per token) of a long input never sit in memory all at once.
+    """
+    chunk = batch_size * CHUNK_BATCHES
+    for start in range(0, len(texts), chunk):
+        ids = tokenizer.encode(list(texts[start : start + chunk]))
+        lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
+        for b in length_batches(lengths, batch_size):
+            for part in token_split(b, lengths, max_tokens):
+                yield start + part, pad_ids([ids[i] for i in part])
