@@ -20,12 +20,20 @@ from src.data.datasets import get_spec, load_files
 LIMITS = {"total_wall_seconds": 3600, "peak_rss_mb": 12 * 1024}  # issue #10: one hour, 12 GiB per notebook process
 
 
-def _rows(data_root: Path) -> dict[str, int]:
-    """Rows of the proxy as the loaders see them: train, all test rows, scored test rows."""
-    spec = get_spec("jigsaw")
-    train, test, notes = load_files(spec, data_root / "jigsaw")
+def _rows(results: Path, data_root: Path) -> tuple[dict[str, int], int]:
+    """({train, test, test_scored} rows of the proxy, rows of the train split), from LookAtData's results file
+    when the run has one (no second read of the CSVs), else from the files themselves."""
+    path = results / "LookAtData.json"
+    if path.is_file():
+        doc = json.loads(path.read_text())
+        c, unscored = doc["counts"], doc.get("notes", {}).get("test_unscored_excluded", 0)
+        train = c["train"]["rows"] + c["validation"]["rows"]
+        return {"train": train, "test": c["test"]["rows"] + unscored, "test_scored": c["test"]["rows"]}, c["train"][
+            "rows"
+        ]
+    train, test, notes = load_files(get_spec("jigsaw"), data_root / "jigsaw")
     excluded = notes.get("test_unscored_excluded", 0)
-    return {"train": len(train), "test": len(test) + excluded, "test_scored": len(test)}
+    return {"train": len(train), "test": len(test) + excluded, "test_scored": len(test)}, len(train) * 4 // 5
 
 
 def _throughput(doc: dict | None, n_train: int) -> dict:
@@ -42,13 +50,13 @@ def _throughput(doc: dict | None, n_train: int) -> dict:
 def summarize(results: Path, data_root: Path, device: str = "cpu") -> dict:
     """The scale record: rows, total and per-notebook wall time and peak RSS, training throughput, limits met."""
     times = json.loads((results / "notebook_times.json").read_text())
-    rows = _rows(data_root)
+    rows, n_train_split = _rows(results, data_root)
     notebooks = {}
     for nb, t in times.items():
         path = results / f"{nb}.json"
         doc = json.loads(path.read_text()) if path.is_file() else None
         notebooks[nb] = {"wall_seconds": t["seconds"], "peak_rss_mb": t.get("peak_rss_mb"), "params": t.get("params")}
-        notebooks[nb] |= _throughput(doc, rows["train"] * 4 // 5)  # the train split after the 20% validation cut
+        notebooks[nb] |= _throughput(doc, n_train_split)
     total = sum(n["wall_seconds"] for n in notebooks.values())
     peak = max((n["peak_rss_mb"] or 0) for n in notebooks.values())
     return {
