@@ -89,6 +89,12 @@ def _check_serving(doc: dict) -> None:
     assert int8["size_bytes"] < fp32["size_bytes"] and fp32["params"] == models["baseattention_fp32"]["params"]
     assert g["onnx_int8_auc_change_le_0.002"]["value"] >= 0 and g["onnx_ge_2x_torch_long"]["value"] > 0
     assert g["onnx_serving_rss_lt_300mb"]["torch_imported"] is False
+    for name in ("baseattention_fp32", "baseattention_onnx_fp32"):  # the tokenise / model split of both backends
+        split = models[name]["synthetic_split"]
+        assert split["rows"] == 300 and split["tokenise_s"] > 0 and split["model_s"] > 0, name
+    assert (
+        0 < g["onnx_ge_2x_torch_long"]["onnx_tokenise_share"] < 1 and g["onnx_ge_2x_torch_long"]["model_calls_only"] > 0
+    )
     dask = doc["dask"]
     assert dask["rows"] == 20_000 and 20 <= dask["partitions"] <= 40 and dask["workers"] == 2
     assert dask["summary"]["rows_in"] == dask["summary"]["rows_out"] == dask["rows_in_files"] == 20_000

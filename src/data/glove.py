@@ -86,8 +86,8 @@ def load_vectors(
     return _from_text_file(words, path, dim)
 
 
-def _tokens(text: str) -> list[str]:
-    return clean_text(text).split()
+def _tokens(text: str, max_words: int | None = None) -> list[str]:
+    return clean_text(text, max_words=max_words).split()
 
 
 class WordTokenizer:
@@ -158,11 +158,11 @@ class WordTokenizer:
     def encode(self, texts: Iterable[str]) -> list[list[int]]:
         """Token ids per text, cut to max_len; an empty text becomes [UNK] so no sequence is empty."""
         get = self._ids.get
-        return [[get(w, UNK_ID) for w in _tokens(t)[: self.max_len]] or [UNK_ID] for t in texts]
+        return [[get(w, UNK_ID) for w in _tokens(t, self.max_len)] or [UNK_ID] for t in texts]
 
     def tokens(self, text: str) -> list[str]:
         """The words of one text as the model sees them (unknown ones as <unk>), for attention plots."""
-        return [w if w in self._ids else UNK for w in _tokens(text)[: self.max_len]] or [UNK]
+        return [w if w in self._ids else UNK for w in _tokens(text, self.max_len)] or [UNK]
 
     def oov_rate(self, texts: Iterable[str]) -> dict[str, float]:
         """Share of tokens and of distinct words that map to UNK (before truncation)."""

@@ -126,14 +126,23 @@ class BPETokenizer:
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """Token ids per text, cut at max_len; an empty text becomes [UNK] so no sequence is empty."""
-        prepped = [clean_text(t) if self.clean else " ".join(str(t).split()) for t in texts]
-        ids = self.bpe.encode(prepped, output_type=yttm.OutputType.ID)
+        ids = self.bpe.encode(self._prep(texts), output_type=yttm.OutputType.ID)
         return [(s[: self.max_len] or [UNK]) for s in ids]
 
     def tokens(self, text: str) -> list[str]:
         """Subword strings of one text (for attention plots)."""
-        prepped = clean_text(text) if self.clean else " ".join(text.split())
-        return self.bpe.encode([prepped], output_type=yttm.OutputType.SUBWORD)[0][: self.max_len] or ["<UNK>"]
+        return self.bpe.encode(self._prep([text]), output_type=yttm.OutputType.SUBWORD)[0][: self.max_len] or ["<UNK>"]
+
+    def _prep(self, texts: list[str]) -> list[str]:
+        """Cleaned (or whitespace-normalised) texts cut to `max_len` words.
+
+        BPE never merges across a space, so every word gives at least one id: the first `max_len` words hold the
+        first `max_len` ids, and the rest of a long comment is never encoded (same ids, less work).
+        """
+        n = self.max_len
+        if self.clean:
+            return [clean_text(t, max_words=n) for t in texts]
+        return [" ".join(str(t).split(None, n)[:n]) for t in texts]
 
     def vocab(self) -> list[str]:
         """Subword string of each id."""

@@ -20,7 +20,15 @@ import numpy as np
 
 from src.evaluation.bench_dask import POOL, run_dask
 from src.evaluation.bench_goals import goals
-from src.evaluation.bench_measure import clean_json, measure, rss_mb, spawn, synthetic_comments, write_texts
+from src.evaluation.bench_measure import (
+    clean_json,
+    measure,
+    rss_mb,
+    spawn,
+    split_seconds,
+    synthetic_comments,
+    write_texts,
+)
 from src.evaluation.bench_serving import onnx_rows
 
 THREADS = 2
@@ -39,10 +47,8 @@ THROUGHPUT = (
 
 
 def load_predictor(spec: dict):
-    """(predict(texts, batch) -> probs, params, bytes) for one spec, inside the measuring process."""
+    """(predict(texts, batch) -> probs, params, bytes, serving Scorer or None) for one spec, in the measuring process."""
     import pickle
-
-    import torch
 
     if spec["kind"] == "pickle":
         raw = Path(spec["path"]).read_bytes()
@@ -51,7 +57,7 @@ def load_predictor(spec: dict):
         def fn(texts, batch):
             return np.vstack([model.predict_proba(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
-        return fn, model.n_params(), len(raw)
+        return fn, model.n_params(), len(raw), None
     if spec["kind"] == "teacher":
         from src.models.size import count_params, tensor_bytes
         from src.models.teacher import load_teacher
@@ -59,21 +65,19 @@ def load_predictor(spec: dict):
 
         model, tok = load_teacher(spec["n_labels"])
         fn = lambda texts, batch: predict_proba(model, tok, texts, 128, batch, "cpu")  # noqa: E731
-        return fn, count_params(model)["total"], tensor_bytes(model)
+        return fn, count_params(model)["total"], tensor_bytes(model), None
     from src.evaluation import compress
     from src.models.size import count_params
-    from src.serving import checkpoint
-    from src.training.loop import predict_proba as encoder_proba
+    from src.serving import predict
 
-    model, tok, _ = checkpoint.load(spec["path"])
+    pred = predict.load(spec["path"])  # the torch serving backend, as `predict --backend torch` runs it
     size = Path(spec["path"]).stat().st_size
-    params = count_params(model)["total"]
+    params = count_params(pred.model)["total"]
     if spec.get("int8"):
-        model = compress.quantize_int8(model, embedding=True)
-        size = compress.checkpoint_bytes(model, tok)
-    with torch.inference_mode():
-        model(torch.ones(1, 4, dtype=torch.long))  # warm-up: first-call allocations are not serving cost
-    return (lambda texts, batch: encoder_proba(model, tok.encode(texts), batch)), params, size
+        pred.model = compress.quantize_int8(pred.model, embedding=True)
+        size = compress.checkpoint_bytes(pred.model, pred.tokenizer)
+    pred.probs(np.ones((1, 4), dtype=np.int64))  # warm-up: first-call allocations are not serving cost
+    return (lambda texts, batch: pred.predict(texts, batch)[pred.labels].to_numpy()), params, size, pred
 
 
 def _measure(spec: dict, inputs: dict[str, str], threads: int, n1: int = BATCH1_N) -> dict:
@@ -82,7 +86,7 @@ def _measure(spec: dict, inputs: dict[str, str], threads: int, n1: int = BATCH1_
 
     torch.set_num_threads(threads)
     rss0 = rss_mb()
-    fn, params, size = load_predictor(spec)
+    fn, params, size, scorer = load_predictor(spec)
     out: dict = {"backend": BACKENDS[spec["kind"]], "params": int(params), "size_bytes": int(size)}
     out.update(note=spec.get("note", ""), rss_model_load_mb=rss_mb() - rss0, torch_imported="torch" in sys.modules)
 
@@ -90,7 +94,11 @@ def _measure(spec: dict, inputs: dict[str, str], threads: int, n1: int = BATCH1_
         torch.set_num_threads(t)
         return fn
 
-    return {**out, **measure(with_threads, inputs, threads, n1, spec.get("cap"))}
+    out.update(measure(with_threads, inputs, threads, n1, spec.get("cap")))
+    if scorer is not None:
+        torch.set_num_threads(threads)
+        out["synthetic_split"] = split_seconds(scorer, inputs["synthetic"])
+    return out
 
 
 def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> dict[str, dict]:
@@ -139,7 +147,7 @@ def in_process(specs: dict[str, dict], texts: list[str], y: np.ndarray) -> dict[
 
     out = {}
     for name, spec in specs.items():
-        fn, params, size = load_predictor(spec)
+        fn, params, size, _ = load_predictor(spec)
         xs = texts[: spec["cap"]] if spec.get("cap") else texts
         t0 = time.perf_counter()
         p = fn(xs, 256)

@@ -21,6 +21,7 @@ import numpy as np
 
 Predict = Callable[[list[str], int], np.ndarray]  # (texts, batch size) -> (N, labels) probabilities
 CHUNK = 256 * 50  # rows read and scored at once: one length_batches chunk at batch 256
+SPLIT_ROWS = 40_000  # long comments profiled by `split_seconds`
 
 
 def synthetic_comments(n: int, source: list[str], seed: int = 0) -> list[str]:
@@ -88,6 +89,24 @@ def throughput(fn: Predict, path: str, batch: int = 256, limit: int | None = Non
         seconds += time.perf_counter() - t0
     p = np.vstack(probs)
     return len(p) / max(seconds, 1e-9), p
+
+
+def split_seconds(scorer, path: str, rows: int = SPLIT_ROWS) -> dict:
+    """Where a serving backend's time goes on the first `rows` texts of `path`: tokenising vs model calls.
+
+    The same calls as `Scorer.predict` at batch 256, in two passes: tokenise and pad every batch, then score them.
+    """
+    from src.serving.scoring import MAX_TOKENS, encoded_batches
+
+    texts = read_texts(path, rows)
+    t0 = time.perf_counter()
+    batches = [ids for _, ids in encoded_batches(scorer.tokenizer, texts, 256, MAX_TOKENS)]
+    t1 = time.perf_counter()
+    for ids in batches:
+        scorer.probs(ids)
+    t2 = time.perf_counter()
+    tok, model = t1 - t0, t2 - t1
+    return {"rows": len(texts), "tokenise_s": tok, "model_s": model, "tokenise_share": tok / (tok + model)}
 
 
 def measure(with_threads: Callable[[int], Predict], inputs: dict[str, str], threads: int, n1: int, cap=None) -> dict:

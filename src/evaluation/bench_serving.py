@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from src.evaluation.bench_measure import measure, rss_mb, spawn
+from src.evaluation.bench_measure import measure, rss_mb, spawn, split_seconds
 
 INT8_NOTE = "onnxruntime quantize_dynamic (weights int8, activations quantized per call) of the fp32 bundle"
 
@@ -59,7 +59,8 @@ def measure_onnx(folder: str, inputs: dict[str, str], threads: int, n1: int) -> 
     """One ONNX row, in a fresh spawned child: the same measurements as the torch rows, without importing torch."""
     rss0 = rss_mb()
     from src.serving.bundle import MODEL_FILE
-    from src.serving.onnx_predict import MAX_TOKENS, load_onnx
+    from src.serving.onnx_predict import load_onnx
+    from src.serving.scoring import MAX_TOKENS
 
     rss1 = rss_mb()
     preds = {threads: load_onnx(folder, threads)}
@@ -74,6 +75,7 @@ def measure_onnx(folder: str, inputs: dict[str, str], threads: int, n1: int) -> 
         return lambda texts, batch: pred.predict(texts, batch)[pred.labels].to_numpy()
 
     out.update(measure(with_threads, inputs, threads, n1))
+    out["synthetic_split"] = split_seconds(preds[threads], inputs["synthetic"])
     out["torch_imported"] = "torch" in sys.modules
     return out
 

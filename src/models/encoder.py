@@ -121,7 +121,9 @@ class Encoder(nn.Module):
         mean = (x * m).sum(1) / m.sum(1).clamp(min=1)  # (B, C)
         if self.cfg.pooling == "mean":
             return mean
-        mx = x.masked_fill(m == 0, -1e4).max(1).values  # (B, C)
+        # Padding sits 1e4 below every real token (LayerNorm keeps those small), so it never wins the max; an added
+        # bias exports to a broadcast Add, where masked_fill becomes ONNX's slow Where.
+        mx = (x + (m - 1) * 1e4).max(1).values  # (B, C)
         return mx if self.cfg.pooling == "max" else torch.cat([mean, mx], dim=-1)  # (B, 2C)
 
     def attention_maps(self) -> list[torch.Tensor]:

@@ -12,16 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import onnxruntime as ort
-import pandas as pd
 
 from src.serving import bundle
 from src.serving.errors import CheckpointError
-from src.serving.scoring import LabelColumns, encoded_batches, label_fields
+from src.serving.scoring import Scorer, label_fields
 
 if TYPE_CHECKING:  # annotation only: serving imports no tokenizer it does not need
     from src.data.tokenizers import Tokenizer
-
-MAX_TOKENS = 8_192  # padded tokens per onnxruntime call (40 rows of 200 tokens); short batches stay whole
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -30,7 +27,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class OnnxPredictor(LabelColumns):
+class OnnxPredictor(Scorer):
     """An onnxruntime session with its tokenizer, labels, tuned thresholds and derived labels."""
 
     session: ort.InferenceSession
@@ -41,18 +38,10 @@ class OnnxPredictor(LabelColumns):
     derived_thresholds: dict[str, float] = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)  # the bundle's manifest.json (source checkpoint, opset, ...)
 
-    def predict(self, texts: list[str], batch_size: int = 256, max_tokens: int | None = MAX_TOKENS) -> pd.DataFrame:
-        """One row per text, in order: probability and 0/1 flag columns (see `columns`).
-
-        A batch of long comments is scored in row slices of at most `max_tokens` padded tokens: attention holds
-        (rows, T, T) floats per head, 41 MB at 256 rows of 200 tokens, and onnxruntime keeps its peak allocation.
-        """
-        texts = list(texts)
-        probs = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        for rows, ids in encoded_batches(self.tokenizer, texts, batch_size, max_tokens):
-            (logits,) = self.session.run(["logits"], {"ids": ids})
-            probs[rows] = sigmoid(logits)
-        return self.frame(probs)
+    def probs(self, ids: np.ndarray) -> np.ndarray:
+        """(B, T) padded ids -> (B, L) probabilities via onnxruntime."""
+        (logits,) = self.session.run(["logits"], {"ids": ids})
+        return sigmoid(logits)
 
 
 def session(path: Path, threads: int = 0) -> ort.InferenceSession:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from src.serving import bundle
 from src.serving.errors import CheckpointError
-from src.serving.scoring import LabelColumns, label_fields, length_batches, pad_ids
+from src.serving.scoring import Scorer, label_fields
 
 if TYPE_CHECKING:  # annotations only: the onnx path must not import torch or the tokenizers' dependencies
     from src.data.tokenizers import Tokenizer
@@ -36,7 +36,7 @@ BACKENDS = ("auto", "onnx", "torch")
 
 
 @dataclass
-class Predictor(LabelColumns):
+class Predictor(Scorer):
     """A loaded model with its tokenizer, labels, tuned thresholds and derived labels."""
 
     model: Encoder
@@ -46,19 +46,13 @@ class Predictor(LabelColumns):
     derived: dict[str, list[str]] = field(default_factory=dict)
     derived_thresholds: dict[str, float] = field(default_factory=dict)
 
-    def predict(self, texts: list[str], batch_size: int = 256) -> pd.DataFrame:
-        """One row per text, in order: probability and 0/1 flag columns (see `columns`)."""
+    def probs(self, ids: np.ndarray) -> np.ndarray:
+        """(B, T) padded ids -> (B, L) probabilities via the torch model, on its device."""
         import torch
 
-        ids = self.tokenizer.encode(list(texts))
-        probs = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         dev = next(self.model.parameters()).device
-        # No rng: batches follow sorted length (least padding) and keep a fixed order.
         with torch.inference_mode():
-            for b in length_batches(np.array([len(s) for s in ids], dtype=np.int64), batch_size):
-                x = torch.from_numpy(pad_ids([ids[i] for i in b])).to(dev)
-                probs[b] = torch.sigmoid(self.model(x).float()).cpu().numpy()
-        return self.frame(probs)
+            return torch.sigmoid(self.model(torch.from_numpy(ids).to(dev)).float()).cpu().numpy()
 
 
 def load(path: str | Path, device: str = "cpu") -> Predictor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,15 +17,38 @@ if TYPE_CHECKING:
     from src.data.tokenizers import Tokenizer
 
 CHUNK_BATCHES = 50  # length_batches sorts within chunks of this many batches
+# Padded tokens per model call (40 rows of 200 tokens); short batches stay whole. Attention holds (rows, T, T)
+# floats per head, 41 MB at 256 rows of 200 tokens: smaller calls keep the peak allocation down and run faster
+# in both backends (the scores stay in cache).
+MAX_TOKENS = 8_192
 
 
-class LabelColumns:
-    """Output columns of a predictor with `labels`, `thresholds`, `derived` and `derived_thresholds` attributes."""
+class Scorer:
+    """What both backends share: the predict loop and the output columns; a backend supplies `probs`.
 
+    Subclasses are dataclasses with `tokenizer`, `labels`, `thresholds`, `derived` and `derived_thresholds`.
+    """
+
+    tokenizer: Tokenizer
     labels: list[str]
     thresholds: dict[str, float]
     derived: dict[str, list[str]]
     derived_thresholds: dict[str, float]
+
+    def probs(self, ids: np.ndarray) -> np.ndarray:
+        """(B, T) padded int64 ids -> (B, L) float32 label probabilities: one model call."""
+        raise NotImplementedError
+
+    def predict(self, texts: Sequence[str], batch_size: int = 256, max_tokens: int | None = MAX_TOKENS) -> pd.DataFrame:
+        """One row per text, in order: probability and 0/1 flag columns (see `columns`).
+
+        Length-sorted batches, each cut to at most `max_tokens` padded tokens (see `MAX_TOKENS`).
+        """
+        texts = list(texts)
+        probs = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        for rows, ids in encoded_batches(self.tokenizer, texts, batch_size, max_tokens):
+            probs[rows] = self.probs(ids)
+        return self.frame(probs)
 
     @property
     def names(self) -> list[str]:
@@ -93,7 +117,7 @@ def pad_ids(seqs: list[list[int]], pad_id: int = 0) -> np.ndarray:
     out = np.full((len(seqs), int(lengths.max())), pad_id, dtype=np.int64)
     # One flat copy instead of a Python loop of row assignments: tokenised batches are many short rows.
     out[np.arange(out.shape[1]) < lengths[:, None]] = np.fromiter(
-        (i for s in seqs for i in s), dtype=np.int64, count=int(lengths.sum())
+        itertools.chain.from_iterable(seqs), dtype=np.int64, count=int(lengths.sum())
     )
     return out
 
