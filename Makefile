@@ -10,6 +10,9 @@ NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult Shrink Behavio
 # under $(RUN_DIR) (git-ignored), so a Jigsaw run never overwrites what GHC committed.
 RUN_DIR ?= runs/$(DATASET)
 OUT_ARG := $(if $(filter ghc,$(DATASET)),,--out $(RUN_DIR))
+# Notebook parameter profile (src/experiments/profiles.py): full on ghc, hour (Jigsaw-size cuts) otherwise.
+PROFILE ?=
+PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
 # `make scale`: proxy size (1.0 = Jigsaw's 159,571 + 153,164 rows), its run folder and the summary file.
 SCALE ?= 1.0
 SCALE_DIR ?= runs/scale_proxy
@@ -41,7 +44,7 @@ format: venv
 
 # Executes every notebook top to bottom on $(DATASET), then regenerates the report's tables.
 report: venv
-	$(PY) -m src.experiments.pipeline --dataset $(DATASET) $(OUT_ARG) --notebooks $(NOTEBOOKS)
+	$(PY) -m src.experiments.pipeline --dataset $(DATASET) $(OUT_ARG) --notebooks $(NOTEBOOKS) $(PROFILE_ARG)
 
 # BENCH_ARGS, e.g. --dask-rows 1000000 (default 10,000,000) or --quick.
 bench: venv
@@ -51,7 +54,7 @@ bench: venv
 scale: venv
 	$(PY) -m src.data.proxy jigsaw $(SCALE_DIR)/data/jigsaw --source $(TOXIC_DATA_DIR)/ghc --scale $(SCALE) --force
 	TOXIC_DATA_DIR=$(abspath $(SCALE_DIR))/data $(PY) -m src.experiments.pipeline --dataset jigsaw \
-	  --out $(SCALE_DIR) --notebooks $(NOTEBOOKS)
+	  --out $(SCALE_DIR) --notebooks $(NOTEBOOKS) $(PROFILE_ARG)
 	$(PY) -m src.experiments.scale summarize --results $(SCALE_DIR)/results --data-root $(SCALE_DIR)/data \
 	  --out $(SCALE_OUT)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -261,3 +262,16 @@ def test_clean_text() -> None:
     assert clean_text("Keep CASE here", lower=False) == "Keep CASE here"
     assert clean_text("123 !!! 東京") == ""
     assert clean_text("") == ""
+    assert clean_text("One, two; THREE four", max_words=2) == "one two" and clean_text("a b", max_words=5) == "a b"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["  Héllo\u212a wörld!! İs\tthis\n ok?? ", "x\x00y", "\ud800abc Déf", "ab " * 300, "a" * 5000, "_-_ 12ab34CD"],
+)
+def test_clean_text_equals_the_report_regex(text: str) -> None:
+    """The byte-table cleaning gives exactly the [a-zA-Z]+ words, also for non-ASCII, NUL and lone surrogates."""
+    words = re.findall(r"[a-zA-Z]+", text)
+    assert clean_text(text) == " ".join(w.lower() for w in words)
+    assert clean_text(text, lower=False) == " ".join(words)
+    assert clean_text(text, max_words=3) == " ".join(w.lower() for w in words[:3])

@@ -94,3 +94,23 @@ def test_scheduler_drives_optimizer():
         opt.step()
         sched.step()
     assert lrs == pytest.approx([1e-2, 7.75e-3, 5.5e-3, 3.25e-3, 1e-3])
+
+
+def test_masking_by_added_bias_equals_masked_fill() -> None:
+    """attention() adds a 0 / -inf bias (one ONNX Add) instead of masked_fill (a slow Where): same weights."""
+    torch.manual_seed(0)
+    q, k, v = torch.randn(3, 2, 7, 4), torch.randn(3, 2, 7, 4), torch.randn(3, 2, 7, 4)
+    mask = torch.rand(3, 7) > 0.4
+    mask[:, 0] = True
+    scores = (q @ k.transpose(-2, -1) / 2).masked_fill(~mask[:, None, None, :], float("-inf"))
+    out, w = attention(q, k, v, mask)
+    assert torch.equal(w, scores.softmax(-1)) and torch.equal(out, scores.softmax(-1) @ v)
+
+
+def test_max_pool_ignores_padding() -> None:
+    """Padding sits 1e4 below every real token: the max is over real tokens only, as with masked_fill."""
+    model = Encoder(ModelConfig(vocab_size=20, n_labels=2, d_model=8, pooling="max")).eval()
+    x = torch.randn(2, 5, 8) - 50  # all values far below 0: a pad at 0 would win a plain max
+    mask = torch.tensor([[1, 1, 0, 0, 0], [1, 1, 1, 1, 1]], dtype=torch.bool)
+    ref = x.masked_fill(~mask[..., None], float("-inf")).max(1).values
+    assert torch.equal(model.pool(x, mask), ref)

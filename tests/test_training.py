@@ -1,5 +1,7 @@
 """BPE tokenizer, bucketing, a deterministic tiny training run, embeddings init and checkpoints."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -42,6 +44,18 @@ def test_bpe_encode_truncate_roundtrip(tok):
     again = BPETokenizer.from_state(tok.state())
     assert again.encode(["stupid weather"]) == tok.encode(["stupid weather"])
     assert "".join(tok.tokens("Hate!")) == "▁hate"
+
+
+@pytest.mark.parametrize("clean", [True, False])
+def test_bpe_reads_only_max_len_words_and_gets_the_same_ids(tok, clean):
+    """Each word gives >= 1 id, so cutting the text at max_len words leaves the first max_len ids unchanged."""
+    import youtokentome as yttm
+
+    t = BPETokenizer.from_state({**tok.state(), "max_len": 8, "clean": clean})
+    texts = ["The weather, is nice today and we walk in the PARK " * 5, "a-b c!d " * 20, "one two"]
+    whole = [" ".join(re.findall(r"[a-zA-Z]+", s.lower())) if clean else " ".join(s.split()) for s in texts]
+    full = t.bpe.encode(whole, output_type=yttm.OutputType.ID)
+    assert t.encode(texts) == [ids[:8] for ids in full]
 
 
 def test_bpe_training_is_stable_and_a_saved_tokenizer_is_exact():

@@ -33,7 +33,7 @@ from src.evaluation.bench_serving import onnx_rows
 
 THREADS = 2
 DASK_ROWS, DASK_ROWS_QUICK = 10_000_000, 20_000
-BACKENDS = {"pickle": "sklearn", "teacher": "torch", "ckpt": "torch"}
+BACKENDS = {"tfidf": "sklearn", "teacher": "torch", "ckpt": "torch"}
 BATCH1_N, TEACHER_N = 300, 1024  # comments timed one at a time; cap on the teacher's batch-256 inputs
 MEMORY = (
     "peak_rss_mb: VmHWM (/proc/self/status) of a fresh spawned process per model and backend (Python, its imports, "
@@ -48,11 +48,11 @@ THROUGHPUT = (
 
 def load_predictor(spec: dict):
     """(predict(texts, batch) -> probs, params, bytes, serving Scorer or None) for one spec, in the measuring process."""
-    import pickle
+    if spec["kind"] == "tfidf":
+        from src.models.tfidf import TfidfLR
 
-    if spec["kind"] == "pickle":
+        model = TfidfLR.load(spec["path"])  # plain arrays: nothing is unpickled
         raw = Path(spec["path"]).read_bytes()
-        model = pickle.loads(raw)
 
         def fn(texts, batch):
             return np.vstack([model.predict_proba(texts[i : i + batch]) for i in range(0, len(texts), batch)])
@@ -104,7 +104,7 @@ def _measure(spec: dict, inputs: dict[str, str], threads: int, n1: int = BATCH1_
 def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> dict[str, dict]:
     from src.models.teacher import teacher_available
 
-    specs = {"tfidf_lr": {"kind": "pickle", "path": str(tfidf_path), "note": "refit in this run (baseline's config)"}}
+    specs = {"tfidf_lr": {"kind": "tfidf", "path": str(tfidf_path), "note": "the baseline's best config"}}
     ckpts = {
         "baseattention_fp32": (f"baseattention_{dataset}.pt", False),
         "baseattention_int8": (f"baseattention_{dataset}.pt", True),
@@ -127,9 +127,11 @@ def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> 
     return specs
 
 
-def fit_tfidf(splits, labels: list[str], out: Path) -> None:
+def fit_tfidf(splits, out: Path) -> str:
+    """Save the baseline's best TF-IDF + LR config, fitted on the train split (or loaded: see baseline_model), at `out`."""
+    from src.experiments import baseline_model
     from src.experiments.results import read_results
-    from src.models.tfidf import TfidfConfig, TfidfLR
+    from src.models.tfidf import TfidfConfig
 
     try:
         base = read_results("baseline")
@@ -137,8 +139,9 @@ def fit_tfidf(splits, labels: list[str], out: Path) -> None:
         cfg = TfidfConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in c.items()})
     except (FileNotFoundError, KeyError, TypeError):
         cfg = TfidfConfig()
-    model = TfidfLR(cfg, labels).fit(list(splits.train["text"]), splits.train[labels].to_numpy())
-    out.write_bytes(model.to_bytes())
+    model, note = baseline_model.fitted(splits, cfg)
+    model.save(out)
+    return note
 
 
 def in_process(specs: dict[str, dict], texts: list[str], y: np.ndarray) -> dict[str, dict]:
@@ -201,8 +204,8 @@ def run(
             "ghc_test": str(write_texts(tmp / "ghc_test.jsonl", list(splits.test["text"]))),
             "synthetic": str(write_texts(tmp / "synthetic.jsonl", synthetic_comments(synthetic_size, train))),
         }
-        fit_tfidf(splits, labels, tmp / "tfidf.pkl")
-        specs = model_specs(dataset, models_dir(), tmp / "tfidf.pkl", len(labels))
+        print("TF-IDF + LR:", fit_tfidf(splits, tmp / "tfidf.npz"))
+        specs = model_specs(dataset, models_dir(), tmp / "tfidf.npz", len(labels))
         if quick:
             specs.pop("minilm_l6_teacher", None)  # loading MiniLM alone takes longer than the whole quick run
         rows = _models(specs, inputs, label_matrix(splits.test, labels), threads, n1, tmp)

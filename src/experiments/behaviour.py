@@ -11,7 +11,8 @@ from src.data.datasets import Splits, label_matrix
 from src.evaluation.metrics import evaluate_model
 from src.evaluation.suite import SPLIT_GROUPS
 from src.evaluation.suite_score import flags_from_probs, score_suite
-from src.models.tfidf import TfidfConfig, TfidfLR
+from src.experiments import baseline_model
+from src.models.tfidf import TfidfConfig
 from src.training.loop import macro_auc
 
 DEFAULT_MODEL = "bestresult"  # what README's example and a new user run: models/bestresult_<dataset>.pt
@@ -38,10 +39,13 @@ def saved_models(models: Path, dataset: str) -> dict[str, Path]:
     return {p.name.removesuffix(f"_{dataset}.pt"): p for p in sorted(models.glob(f"*_{dataset}.pt"))}
 
 
-def tfidf_predictor(splits: Splits, cfg: TfidfConfig) -> tuple[Callable[[list[str]], pd.DataFrame], float]:
-    """TF-IDF + LR fitted on the train split, flags at validation-tuned thresholds; (predict, test macro AUC)."""
+def tfidf_predictor(splits: Splits, cfg: TfidfConfig) -> tuple[Callable[[list[str]], pd.DataFrame], float, str]:
+    """TF-IDF + LR of the train split (the baseline's, when saved), flags at validation-tuned thresholds.
+
+    Returns (predict, test macro AUC, where the model came from).
+    """
     labels, derived = list(splits.spec.labels), dict(splits.spec.derived)
-    model = TfidfLR(cfg, labels).fit(list(splits.train["text"]), label_matrix(splits.train, labels).astype(int))
+    model, note = baseline_model.fitted(splits, cfg)
     p_val, p_test = (model.predict_proba(list(f["text"])) for f in (splits.val, splits.test))
     y_val, y_test = label_matrix(splits.val, labels), label_matrix(splits.test, labels)
     s = evaluate_model(y_val, p_val, y_test, p_test, labels, derived)  # thresholds tuned on validation only
@@ -50,7 +54,7 @@ def tfidf_predictor(splits: Splits, cfg: TfidfConfig) -> tuple[Callable[[list[st
     def predict(texts: list[str]) -> pd.DataFrame:
         return flags_from_probs(model.predict_proba(texts), labels, thr, derived)
 
-    return predict, s["test"]["roc_auc"]["macro"]
+    return predict, s["test"]["roc_auc"]["macro"], note
 
 
 def encoder_predictor(path: Path, splits: Splits) -> tuple[Callable[[list[str]], pd.DataFrame], float, int]:

@@ -34,25 +34,31 @@ def distill_study(
     seeds: list[int],
     temperature: float = 1.0,
     name: str = "student",
+    sweep: np.ndarray | None = None,
 ) -> dict[str, dict]:
     """Plain student on all seeds; per teacher an alpha grid on the first seed (chosen on validation), then all seeds.
 
+    `sweep`: train rows (`runs.sweep_rows`) the alpha grid trains on, with a plain run of its own as alpha 0;
+    the seeds of the chosen alpha then train on every row. None: the grid uses all rows and its run is seed 0's.
     Returns {"plain" | teacher: {"alpha", "runs": {seed: Run}, "grid": {alpha: val AUC}}}.
     """
     plain = seed_runs(data, model_cfg, train_cfg, vectors, seeds, desc=f"{name} plain")
     out = {"plain": {"alpha": 0.0, "runs": plain, "grid": {}}}
-    first = replace(train_cfg, seed=seeds[0])
+    first, part = replace(train_cfg, seed=seeds[0]), data.subset(sweep)
+    grid0 = plain[seeds[0]] if sweep is None else train_run(part, model_cfg, first, vectors, desc=f"{name} grid a=0")
     for t, p in teachers.items():
-        kw = dict(teacher=p["train"], temperature=temperature)
+        kw = dict(teacher=p["train"] if sweep is None else p["train"][sweep], temperature=temperature)
         grid = {
-            a: train_run(data, model_cfg, first, vectors, alpha=a, desc=f"{name} {t} a={a}", **kw)
+            a: train_run(part, model_cfg, first, vectors, alpha=a, desc=f"{name} {t} a={a}", **kw)
             for a in alphas
             if a > 0
         }
         best = max(grid, key=lambda a: grid[a].history.best_auc)
-        rest = seed_runs(data, model_cfg, train_cfg, vectors, seeds[1:], alpha=best, desc=f"{name} {t}", **kw)
-        scores = {0.0: plain[seeds[0]].history.best_auc, **{a: r.history.best_auc for a, r in grid.items()}}
-        out[t] = {"alpha": best, "runs": {seeds[0]: grid[best], **rest}, "grid": scores}
+        kw["teacher"] = p["train"]
+        rest = seeds[1:] if sweep is None else seeds
+        runs = seed_runs(data, model_cfg, train_cfg, vectors, rest, alpha=best, desc=f"{name} {t}", **kw)
+        scores = {0.0: grid0.history.best_auc, **{a: r.history.best_auc for a, r in grid.items()}}
+        out[t] = {"alpha": best, "runs": {seeds[0]: grid[best], **runs} if sweep is None else runs, "grid": scores}
     return out
 
 

@@ -2,6 +2,7 @@
 
 python -m src.experiments.pipeline --dataset ghc                  # renders notebooks/, results/, models/, REPORT.md
 python -m src.experiments.pipeline --dataset jigsaw --out runs/jigsaw   # everything under runs/jigsaw/
+python -m src.experiments.pipeline --dataset jigsaw --out runs/jigsaw --profile full   # no cuts (hours)
 
 GHC renders the committed notebooks, results and models in place. Any other run names an --out folder (`make`
 uses runs/<dataset>) that receives the executed notebooks, results, models and a filled copy of REPORT.md, so a
@@ -19,12 +20,15 @@ import time
 from pathlib import Path
 
 from src import ROOT
+from src.experiments.profiles import PROFILES, params_for
 
 NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "Behaviour")
 
 
-def run_all(dataset: str, out: Path | None, notebooks: list[str], params: list[tuple[str, str]]) -> int:
-    """Run the notebooks in order (stop at the first failure); returns the total wall seconds."""
+def run_all(
+    dataset: str, out: Path | None, notebooks: list[str], params: list[tuple[str, str]], profile: str = "full"
+) -> int:
+    """Run the notebooks in order (stop at the first failure) with `profile`'s parameters; returns wall seconds."""
     env = dict(os.environ)
     if out is not None:
         (out / "notebooks").mkdir(parents=True, exist_ok=True)
@@ -42,7 +46,7 @@ def run_all(dataset: str, out: Path | None, notebooks: list[str], params: list[t
             "dataset",
             dataset,
         ]
-        cmd += [x for p in params for x in ("-p", *p)]
+        cmd += [x for p in [*params_for(profile, nb), *params] for x in ("-p", *p)]  # -p given last wins
         if out is not None:
             cmd += ["-o", str(out / "notebooks" / f"{nb}.ipynb")]
         if subprocess.run(cmd, cwd=ROOT, env=env).returncode != 0:
@@ -57,10 +61,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=None, help="folder for a non-GHC run (required unless ghc)")
     ap.add_argument("--notebooks", nargs="+", default=list(NOTEBOOKS))
     ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="notebook parameter")
+    ap.add_argument("--profile", choices=sorted(PROFILES), default=None, help="default: full on ghc, hour otherwise")
     a = ap.parse_args(argv)
     if a.dataset != "ghc" and a.out is None:
         ap.error("a non-GHC run needs --out (make uses runs/<dataset>): the committed GHC outputs must stay")
-    seconds = run_all(a.dataset, a.out, a.notebooks, a.p)
+    profile = a.profile or ("full" if a.dataset == "ghc" else "hour")
+    print(f"profile {profile}: {PROFILES[profile] or 'every notebook as its parameters cell says'}", flush=True)
+    seconds = run_all(a.dataset, a.out, a.notebooks, a.p, profile)
     from src.experiments.report import render
     from src.experiments.results import results_dir
 

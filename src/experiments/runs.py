@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from src.data.datasets import Splits, label_matrix
+from src.data.datasets import Splits, label_matrix, stratified_split
 from src.data.tokenizers import Tokenizer
 from src.evaluation.metrics import evaluate_model
 from src.experiments.results import model_entry
@@ -30,6 +30,31 @@ class Encoded:
     y_train: np.ndarray  # (N, L) float32, LABELS order
     y_val: np.ndarray
     y_test: np.ndarray | None  # None where only train/validation are needed (training jobs)
+
+    def subset(self, rows: np.ndarray | None) -> Encoded:
+        """The same splits with the train split cut to `rows` (None: self); validation and test stay whole."""
+        if rows is None:
+            return self
+        train = [self.train[i] for i in rows]
+        return Encoded(self.tokenizer, train, self.val, self.test, self.y_train[rows], self.y_val, self.y_test)
+
+
+def sweep_rows(y_train: np.ndarray, n: int | None, seed: int = 0) -> np.ndarray | None:
+    """Sorted indices of a label-stratified sample of `n` train rows for sweeps and ablations (None: all rows).
+
+    Final models always train on every row; only choices made between configurations use the sample.
+    """
+    if n is None or n >= len(y_train):
+        return None
+    return np.flatnonzero(stratified_split(y_train, frac=n / len(y_train), seed=seed + 7))
+
+
+def train_part(split: dict, rows: np.ndarray | None) -> dict:
+    """A {"train", "val", "test"} dict of ids, labels or probabilities with "train" cut to `rows` (None: as is)."""
+    if rows is None:
+        return split
+    tr = split["train"]
+    return {**split, "train": tr[rows] if isinstance(tr, np.ndarray) else [tr[i] for i in rows]}
 
 
 @dataclass

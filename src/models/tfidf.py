@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import pickle
-from dataclasses import dataclass
+import io
+import json
+import zipfile
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.sparse import hstack
@@ -34,6 +36,7 @@ class TfidfLR:
         if cfg.char_ngrams[1] > 0:
             self.vecs.append(TfidfVectorizer(analyzer="char_wb", ngram_range=cfg.char_ngrams, **kw))
         self.clfs: list[LogisticRegression] = []
+        self.fingerprint = ""  # of the training data, when loaded from a file that stored one
 
     def _prep(self, texts):
         if self.cfg.clean:
@@ -68,5 +71,60 @@ class TfidfLR:
         return int(lr + sum(len(v.idf_) for v in self.vecs))
 
     def to_bytes(self) -> bytes:
-        """Pickled model (vocabularies included): its size is the size on disk."""
-        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+        """The model as `save` writes it (no pickle): its length is the size on disk."""
+        buf = io.BytesIO()
+        self.save(buf)
+        return buf.getvalue()
+
+    def save(self, path, fingerprint: str = "") -> None:
+        """Write config, labels, vocabularies, IDF weights and LR weights to one .npz of plain arrays (no pickle).
+
+        `fingerprint` names the training data (see `experiments.baseline_model`), so a reader can tell a stale file.
+        """
+        meta = {"config": asdict(self.cfg), "labels": self.labels, "format": FORMAT, "fingerprint": fingerprint}
+        arrays = {"meta": _json_array(meta)}
+        for i, v in enumerate(self.vecs):
+            terms = sorted(v.vocabulary_, key=v.vocabulary_.get)  # column order
+            arrays |= {f"terms{i}": _json_array(terms), f"idf{i}": v.idf_}
+        arrays["coef"] = np.vstack(
+            [c.coef_ for c in self.clfs]
+        )  # (L, F) float64, as fitted: a reload predicts the same
+        arrays["intercept"] = np.concatenate([c.intercept_ for c in self.clfs])  # (L,)
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def load(cls, path) -> TfidfLR:
+        """A model written by `save`; ValueError naming the file if it is not one (never unpickles anything)."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(z["meta"].tobytes())
+                if meta.get("format") != FORMAT:
+                    raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT!r}")
+                cfg = meta["config"]
+                cfg = TfidfConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.items()})
+                model = cls(cfg, meta["labels"])
+                model.fingerprint = meta.get("fingerprint", "")
+                for i, v in enumerate(model.vecs):
+                    v.vocabulary = {t: j for j, t in enumerate(json.loads(z[f"terms{i}"].tobytes()))}
+                    v.fit(["x"])  # validates the fixed vocabulary; the IDF weights are replaced next
+                    v.idf_ = z[f"idf{i}"].astype(np.float64)
+                model.clfs = [_lr(cfg, w, b) for w, b in zip(z["coef"], z["intercept"], strict=True)]
+        except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as e:
+            raise ValueError(f"{path}: not a TF-IDF + LR model file ({type(e).__name__}: {e}); refit it") from e
+        return model
+
+
+FORMAT = "toxic-small tfidf_lr v1"
+
+
+def _json_array(obj) -> np.ndarray:
+    """Any JSON value as a uint8 array, so np.load never needs pickle."""
+    return np.frombuffer(json.dumps(obj).encode("utf-8"), dtype=np.uint8)
+
+
+def _lr(cfg: TfidfConfig, coef: np.ndarray, intercept: float) -> LogisticRegression:
+    """A fitted binary LogisticRegression from stored weights."""
+    clf = LogisticRegression(C=cfg.C, class_weight=cfg.class_weight, solver="liblinear")
+    clf.coef_, clf.intercept_ = coef[None, :].astype(np.float64), np.array([intercept], dtype=np.float64)
+    clf.classes_ = np.array([0, 1])
+    return clf

@@ -1,0 +1,30 @@
+"""Notebook parameter profiles of `make report`: what a run at Jigsaw's size cuts to fit one hour on 2 cores.
+
+"full" changes nothing: every notebook's own parameters cell (what GHC renders). "hour" is the default for
+DATASET=jigsaw (`make report DATASET=jigsaw PROFILE=full` gives the full settings). Every cut is a notebook
+parameter, only comparisons between configurations use the sample, and every saved model trains on every row.
+"""
+
+from __future__ import annotations
+
+SWEEP_ROWS = 20_000  # of Jigsaw's 127,657 train-split rows: ~1.1x GHC's train split, where sweeps take minutes
+
+PROFILES: dict[str, dict[str, dict[str, object]]] = {
+    "full": {},
+    "hour": {
+        # 10 sweep configurations x 2 seeds, the report setting (15 epochs) and the init study on the sample;
+        # the final model's seeds on every row, 3 of them (the minimum for mean +- std).
+        "BaseAttention": {"sweep_sample": SWEEP_ROWS, "seeds": [0, 1, 2]},
+        # 4 embedding modes, the distillation alphas and the class-weight ablation on the sample.
+        "BestResult": {"sweep_sample": SWEEP_ROWS},
+        # fp32/fp64 training, pruning fine-tunes and each teacher's alpha grid on the sample.
+        "Shrink": {"sweep_sample": SWEEP_ROWS},
+    },
+}
+
+
+def params_for(profile: str, notebook: str) -> list[tuple[str, str]]:
+    """(name, value) pairs for `notebooks run -p`: values as Python literals, which the runner parses back."""
+    if profile not in PROFILES:
+        raise SystemExit(f"error: unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
+    return [(k, repr(v)) for k, v in PROFILES[profile].get(notebook, {}).items()]
