@@ -40,6 +40,10 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
             assert {"accuracy", "by_functionality", "identity_fpr", "spelling_gap"} <= set(m["heldout"])
             assert 0 <= m["heldout"]["accuracy"] <= 1 and f"{dataset}_test_macro_auc" in m
         assert doc["goals"]["identity_fpr_le_0.10_best"]["met"] in (True, False)
+        assert set(doc["mitigation"]) == {"plain", "suite"}  # quick: two variants, one seed each
+        for v in doc["mitigation"].values():
+            assert 0 <= v["accuracy"]["mean"] <= 1 and 0 <= v["test_macro_auc"]["mean"] <= 1
+        assert doc["mitigation"]["suite"]["train_rows"] > doc["mitigation"]["plain"]["train_rows"]
         return
     if stem == "BestResult":  # the fixture's stand-in teacher cache was found and every alpha was tried
         kd = doc["distillation"]

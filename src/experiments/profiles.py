@@ -19,6 +19,8 @@ PROFILES: dict[str, dict[str, dict[str, object]]] = {
         "BestResult": {"sweep_sample": SWEEP_ROWS},
         # fp32/fp64 training, pruning fine-tunes and each teacher's alpha grid on the sample.
         "Shrink": {"sweep_sample": SWEEP_ROWS},
+        # the augmentation study (4 variants x 3 seeds of BaseAttention's recipe) on the sample.
+        "Behaviour": {"sweep_sample": SWEEP_ROWS},
     },
 }
 

@@ -1,0 +1,68 @@
+"""Training-data augmentation against unintended bias and misspellings (issue #11).
+
+- `suite_rows`: the functional suite's *training* part (training templates x training groups, never a held-out
+  template or group) as labelled rows: hateful cases and their spelling variants, and non-hateful mentions of
+  identity groups, counter-speech, negations and profanity (Dixon et al. 2018's balancing, with sentences of our own).
+- `char_noise`: random letter swaps, drops and additions inside words, for robustness to spelling variants.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+
+# Suite functionality -> dataset labels set to 1 (the rest 0). GHC: hd = hate speech, cv = call for violence,
+# vo = vulgar/offensive. Jigsaw: an insult aimed at a person is toxic and an insult without being hate.
+POSITIVES: dict[str, dict[str, tuple[str, ...]]] = {
+    "ghc": {
+        "hate": ("hd",),
+        "threat": ("hd", "cv"),
+        "profanity_non_hateful": ("vo",),
+    },
+    "jigsaw": {
+        "hate": ("toxic", "identity_hate"),
+        "threat": ("toxic", "threat", "identity_hate"),
+        "profanity_non_hateful": ("toxic", "obscene"),
+        "abuse_at_individuals": ("toxic", "insult"),
+    },
+}
+
+
+def _positives(row: pd.Series, table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Labels a suite case turns on: its functionality's entry, else the hate entry for hateful cases."""
+    func = row["functionality"] if not row["variant_of"] else row["original_functionality"]
+    if func in table:
+        return table[func]
+    return table["hate"] if row["hate_target"] == 1 else ()
+
+
+def suite_rows(train_part: pd.DataFrame, labels: list[str], dataset: str) -> tuple[list[str], np.ndarray]:
+    """(texts, (N, L) float32 labels in `labels` order) of the suite's training part (`suite.training_sentences`)."""
+    if (train_part["split"] != "train").any():
+        raise ValueError("suite_rows takes the training part only (suite.training_sentences): held-out cases found")
+    table = POSITIVES[dataset]
+    func_of = dict(zip(train_part["case_id"], train_part["functionality"], strict=True))
+    part = train_part.assign(original_functionality=[func_of.get(v, "") for v in train_part["variant_of"]])
+    y = np.zeros((len(part), len(labels)), dtype=np.float32)
+    for i, (_, row) in enumerate(part.iterrows()):
+        for lab in _positives(row, table):
+            y[i, labels.index(lab)] = 1.0
+    return list(part["text"]), y
+
+
+def char_noise(texts: list[str], rate: float, seed: int = 0) -> list[str]:
+    """Each word of 4+ letters is, with probability `rate`, misspelled once: two letters swapped, one dropped or
+    one doubled (the suite's held-out spelling variants also use spaces and leet digits, which this never makes)."""
+    rng = random.Random(seed)
+
+    def word(w: str) -> str:
+        if len(w) < 4 or not w.isalpha() or rng.random() >= rate:
+            return w
+        i, kind = rng.randrange(1, len(w) - 1), rng.randrange(3)
+        if kind == 0:
+            return w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+        return w[:i] + w[i + 1 :] if kind == 1 else w[:i] + w[i] + w[i:]
+
+    return [" ".join(word(w) for w in t.split(" ")) for t in texts]
