@@ -140,3 +140,29 @@ def test_checkpoint_roundtrip_and_errors(tok, tmp_path):
         checkpoint.load(tmp_path / "missing.pt")
     with pytest.raises(ValueError, match="threshold"):
         checkpoint.save(tmp_path / "x.pt", model, tok, ["a", "b"], {"a": 0.3})
+
+
+def test_train_many_in_two_processes_equals_a_loop(tok):
+    """BPE runs side by side in spawned workers (the tokenizer pickles by its state) equal a one-thread loop."""
+    import pickle
+
+    from src.experiments.runs import Encoded, train_many
+
+    texts, y = tiny_corpus()
+    ids = tok.encode(texts)
+    again = pickle.loads(pickle.dumps(tok))
+    assert again.encode(texts) == ids and again.state() == tok.state()
+    data = Encoded(tok, ids, ids, ids, y, y, y)
+    cfg = ModelConfig(vocab_size=tok.vocab_size, n_labels=y.shape[1], d_model=8, d_ff=16)
+    jobs = [{"data": data, "model_cfg": cfg, "train_cfg": TrainConfig(epochs=1, batch_size=8, seed=s)} for s in (0, 1)]
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # the workers' thread count: float reductions then match bit for bit
+    try:
+        loop = train_many(jobs, workers=1)
+    finally:
+        torch.set_num_threads(before)
+    pool = train_many(jobs, workers=2)
+    for a, b in zip(loop, pool, strict=True):
+        np.testing.assert_array_equal(a.p_test, b.p_test)
+        assert b.tokenizer.encode(texts[:3]) == ids[:3]
+    assert not np.array_equal(loop[0].p_test, loop[1].p_test)

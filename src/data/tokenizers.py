@@ -90,6 +90,12 @@ class BPETokenizer:
         finally:
             Path(f.name).unlink(missing_ok=True)
 
+    def __getstate__(self) -> dict:
+        return self.state()  # the yttm object cannot be pickled; its model bytes can (runs in worker processes)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["model_bytes"], max_len=state["max_len"], clean=state["clean"])
+
     @classmethod
     def train(
         cls, texts: list[str], vocab_size: int, max_len: int = 200, clean: bool = True, seed: int = 0

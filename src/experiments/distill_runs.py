@@ -7,16 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from src.experiments.runs import Encoded, Run, predict_texts, train_run
+from src.experiments.runs import Encoded, predict_texts, train_many
 from src.models.encoder import ModelConfig
 from src.training.loop import TrainConfig
-
-
-def seed_runs(
-    data: Encoded, model_cfg: ModelConfig, train_cfg: TrainConfig, vectors, seeds: list[int], **kw
-) -> dict[int, Run]:
-    """The same student trained with each seed (model init, shuffling, dropout)."""
-    return {s: train_run(data, model_cfg, replace(train_cfg, seed=s), vectors, **kw) for s in seeds}
 
 
 def recipe_config(vocab_size: int, n_labels: int, d: int = 16, max_len: int = 200) -> ModelConfig:
@@ -35,30 +28,42 @@ def distill_study(
     temperature: float = 1.0,
     name: str = "student",
     sweep: np.ndarray | None = None,
+    workers: int = 1,
 ) -> dict[str, dict]:
     """Plain student on all seeds; per teacher an alpha grid on the first seed (chosen on validation), then all seeds.
 
     `sweep`: train rows (`runs.sweep_rows`) the alpha grid trains on, with a plain run of its own as alpha 0;
     the seeds of the chosen alpha then train on every row. None: the grid uses all rows and its run is seed 0's.
+    `workers` > 1 trains that many runs side by side (`runs.train_many`, one torch thread each).
     Returns {"plain" | teacher: {"alpha", "runs": {seed: Run}, "grid": {alpha: val AUC}}}.
     """
-    plain = seed_runs(data, model_cfg, train_cfg, vectors, seeds, desc=f"{name} plain")
-    out = {"plain": {"alpha": 0.0, "runs": plain, "grid": {}}}
-    first, part = replace(train_cfg, seed=seeds[0]), data.subset(sweep)
-    grid0 = plain[seeds[0]] if sweep is None else train_run(part, model_cfg, first, vectors, desc=f"{name} grid a=0")
+    part, grid_alphas = data.subset(sweep), [a for a in alphas if a > 0]
+
+    def job(d: Encoded, seed: int, desc: str, alpha: float = 0.0, soft: np.ndarray | None = None) -> dict:
+        kd = {"teacher": soft, "alpha": alpha, "temperature": temperature} if alpha else {}
+        cfg = replace(train_cfg, seed=seed)
+        return {"data": d, "model_cfg": model_cfg, "train_cfg": cfg, "vectors": vectors, "desc": desc, **kd}
+
+    # Round 1: the plain seeds (every row), each teacher's alpha grid on the first seed (and a plain grid run).
+    jobs = {("plain", s): job(data, s, f"{name} plain s{s}") for s in seeds}
+    if sweep is not None:
+        jobs[("grid", 0.0)] = job(part, seeds[0], f"{name} grid a=0")
     for t, p in teachers.items():
-        kw = dict(teacher=p["train"] if sweep is None else p["train"][sweep], temperature=temperature)
-        grid = {
-            a: train_run(part, model_cfg, first, vectors, alpha=a, desc=f"{name} {t} a={a}", **kw)
-            for a in alphas
-            if a > 0
-        }
-        best = max(grid, key=lambda a: grid[a].history.best_auc)
-        kw["teacher"] = p["train"]
-        rest = seeds[1:] if sweep is None else seeds
-        runs = seed_runs(data, model_cfg, train_cfg, vectors, rest, alpha=best, desc=f"{name} {t}", **kw)
-        scores = {0.0: grid0.history.best_auc, **{a: r.history.best_auc for a, r in grid.items()}}
-        out[t] = {"alpha": best, "runs": {seeds[0]: grid[best], **runs} if sweep is None else runs, "grid": scores}
+        soft = p["train"] if sweep is None else p["train"][sweep]
+        jobs |= {(t, a): job(part, seeds[0], f"{name} {t} a={a}", a, soft) for a in grid_alphas}
+    done = dict(zip(jobs, train_many(list(jobs.values()), workers), strict=True))
+    plain = {s: done[("plain", s)] for s in seeds}
+    grid0 = plain[seeds[0]] if sweep is None else done[("grid", 0.0)]
+    best = {t: max(grid_alphas, key=lambda a, t=t: done[(t, a)].history.best_auc) for t in teachers}
+    # Round 2: the chosen alpha on the seeds it has no run for yet, on every row.
+    rest = seeds[1:] if sweep is None else seeds
+    jobs2 = {(t, s): job(data, s, f"{name} {t} s{s}", best[t], p["train"]) for t, p in teachers.items() for s in rest}
+    done2 = dict(zip(jobs2, train_many(list(jobs2.values()), workers), strict=True))
+    out = {"plain": {"alpha": 0.0, "runs": plain, "grid": {}}}
+    for t in teachers:
+        first = {seeds[0]: done[(t, best[t])]} if sweep is None else {}
+        grid = {0.0: grid0.history.best_auc, **{a: done[(t, a)].history.best_auc for a in grid_alphas}}
+        out[t] = {"alpha": best[t], "runs": {**first, **{s: done2[(t, s)] for s in rest}}, "grid": grid}
     return out
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from src.data.datasets import clean_text
 from src.data.glove import PACKAGE_DIM, WordTokenizer
-from src.experiments.runs import Encoded, Run, train_run
+from src.experiments.runs import Encoded, Run, in_processes, train_run
 from src.models.embeddings import ppmi_svd
 from src.models.encoder import ModelConfig
 from src.models.glove_embedding import GloveEmbedding
@@ -63,21 +60,9 @@ def train_glove(
     return train_run(data, cfg, tcfg, embedding=emb, teacher=teacher, alpha=alpha, desc=desc)
 
 
-def _train_job(job: dict) -> Run:
-    return train_glove(**job)
-
-
 def train_glove_many(jobs: list[dict], workers: int = 2) -> list[Run]:
-    """`train_glove(**job)` for every job, `workers` at a time in spawned processes with one torch thread each.
-
-    Every run seeds itself, so the results equal a sequential loop's (workers=1 runs one); the workers'
-    progress bars go to the kernel's log, not into the notebook.
-    """
-    if workers <= 1 or len(jobs) <= 1:
-        return [train_glove(**job) for job in jobs]
-    ctx = multiprocessing.get_context("spawn")  # forking after torch started its thread pool can hang
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=torch.set_num_threads, initargs=(1,)) as pool:
-        return list(pool.map(_train_job, jobs))
+    """`train_glove(**job)` for every job, side by side (see `runs.in_processes`)."""
+    return in_processes(train_glove, jobs, workers)
 
 
 def pick_blend_weight(

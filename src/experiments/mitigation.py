@@ -15,7 +15,7 @@ import pandas as pd
 from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.suite_score import score_suite
 from src.experiments.behaviour import suite_view
-from src.experiments.runs import Encoded, Run, train_run
+from src.experiments.runs import Encoded, Run, train_many
 from src.models.encoder import ModelConfig
 from src.serving.predict import Predictor
 from src.training.augment import char_noise
@@ -56,13 +56,34 @@ def score_run(run: Run, data: Encoded, splits, suite: pd.DataFrame, dataset: str
 
 
 def study(
-    data: Encoded, cfg: ModelConfig, train: TrainConfig, vectors, variants: dict[str, Encoded], seeds: list[int], **ctx
+    data: Encoded,
+    cfg: ModelConfig,
+    train: TrainConfig,
+    vectors,
+    variants: dict[str, Encoded],
+    seeds: list[int],
+    workers: int = 1,
+    **ctx,
 ) -> dict[str, dict]:
-    """{variant: {metric: seed_summary, "by_functionality": {f: mean}}}; ctx: splits, suite, dataset."""
+    """{variant: {metric: seed_summary, "by_functionality": {f: mean}}}; ctx: splits, suite, dataset.
+
+    `workers` > 1 trains that many runs side by side (`runs.train_many`, one torch thread each).
+    """
+    keys = [(name, s) for name in variants for s in seeds]
+    jobs = [
+        {
+            "data": variants[n],
+            "model_cfg": cfg,
+            "train_cfg": replace(train, seed=s),
+            "vectors": vectors,
+            "desc": f"{n} s{s}",
+        }
+        for n, s in keys
+    ]
+    runs = dict(zip(keys, train_many(jobs, workers), strict=True))
     out = {}
     for name, d in variants.items():
-        runs = {s: train_run(d, cfg, replace(train, seed=s), vectors, desc=f"{name} s{s}") for s in seeds}
-        scored = {s: score_run(r, data, **ctx) for s, r in runs.items()}
+        scored = {s: score_run(runs[(name, s)], data, **ctx) for s in seeds}
         out[name] = {m: seed_summary({s: x[m] for s, x in scored.items()}) for m in METRICS}
         funcs = next(iter(scored.values()))["by_functionality"]
         out[name]["by_functionality"] = {

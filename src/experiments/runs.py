@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,6 +132,29 @@ def train_run(
     p_val = predict_proba(model, data.val)
     p_test = predict_proba(model, data.test)
     return Run(model.cpu(), p_val, p_test, seconds, hist, data.tokenizer)
+
+
+def _call(fn_job: tuple[Callable, dict]):
+    fn, job = fn_job
+    return fn(**job)
+
+
+def in_processes(fn: Callable, jobs: list[dict], workers: int = 2) -> list:
+    """[fn(**job) for job in jobs], `workers` at a time in spawned processes with one torch thread each.
+
+    Every run seeds itself, so the results equal a loop's (workers=1 runs the loop here); the workers' progress
+    bars go to the kernel's log, not into the notebook.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        return [fn(**job) for job in jobs]
+    ctx = multiprocessing.get_context("spawn")  # forking after torch started its thread pool can hang
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        return list(pool.map(_call, [(fn, job) for job in jobs]))
+
+
+def train_many(jobs: list[dict], workers: int = 2) -> list[Run]:
+    """`train_run(**job)` for every job, side by side (see `in_processes`)."""
+    return in_processes(train_run, jobs, workers)
 
 
 def fit_predict(model, splits: Splits) -> Run:

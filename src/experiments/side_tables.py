@@ -52,7 +52,7 @@ def table_scale(directory: Path) -> str:
         return NOT_RUN
     doc = json.loads(path.read_text())
     rows = [
-        [nb, t["wall_seconds"], t.get("peak_rss_mb"), bench_cell(t.get("train_rows_per_s"))]
+        [nb, t["wall_seconds"], t.get("peak_rss_mb"), bench_cell(t.get("train_rows_per_s")), _cuts(t.get("params"))]
         for nb, t in doc["notebooks"].items()
     ]
     r = doc["rows"]
@@ -60,4 +60,11 @@ def table_scale(directory: Path) -> str:
         f"Proxy rows: train {r['train']:,}, test {r['test']:,} ({r['test_scored']:,} scored); {doc['cores']} cores, "
         f"device {doc['device']}. Total {doc['total_wall_seconds']:.0f} s; limits met: {doc['limits']}.\n\n"
     )
-    return intro + md_table(["notebook", "wall seconds", "peak RSS MB", "training rows/s (saved model)"], rows)
+    head = ["notebook", "wall seconds", "peak RSS MB", "training rows/s (saved model)", "parameters changed"]
+    return intro + md_table(head, rows)
+
+
+def _cuts(params: dict | None) -> str:
+    """The notebook parameters a run set besides the dataset (the profile's cuts), or "-"."""
+    cuts = {k: v for k, v in (params or {}).items() if k != "dataset"}
+    return ", ".join(f"{k}={v}" for k, v in cuts.items()) or "-"
