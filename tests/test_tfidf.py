@@ -64,6 +64,7 @@ def test_load_refuses_bad_files_with_the_path(tmp_path: Path, kind: str) -> None
 def test_fitted_reuses_the_baseline_file_only_when_it_matches(splits, toxic_env) -> None:
     labels = list(splits.spec.labels)
     model = TfidfLR(CFG, labels).fit(list(splits.train["text"]), splits.train[labels].to_numpy().astype(int))
+    toxic_env["models"].rmdir()  # a fresh run folder: save creates it
     path = baseline_model.save(model, "tfidf_lr", splits)
     assert path == toxic_env["models"] / "tfidf_lr_ghc.npz"
     got, note = baseline_model.fitted(splits, CFG)

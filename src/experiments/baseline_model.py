@@ -34,6 +34,7 @@ def model_path(name: str, dataset: str) -> Path:
 def save(model: TfidfLR, name: str, splits: Splits) -> Path:
     """Save a fitted variant with the fingerprint of the data it was fitted on; returns the path."""
     path = model_path(name, splits.spec.name)
+    path.parent.mkdir(parents=True, exist_ok=True)  # a fresh run folder (runs/<dataset>/models) may not exist yet
     model.save(path, fingerprint=train_fingerprint(splits))
     return path
 

@@ -36,15 +36,39 @@ def _rows(results: Path, data_root: Path) -> tuple[dict[str, int], int]:
     return {"train": len(train), "test": len(test) + excluded, "test_scored": len(test)}, len(train) * 4 // 5
 
 
-def _throughput(doc: dict | None, n_train: int) -> dict:
-    """Training rows per second of the notebook's saved model (one epoch incl. its validation pass), if it trains."""
+def _checkpoint(nb: str, doc: dict, models: Path) -> Path | None:
+    """The checkpoint a notebook saved for its best model (None if it saves none or the file is missing)."""
+    best = str(doc.get("best", ""))
+    stem = {"BaseAttention": "baseattention", "BestResult": "bestresult"}.get(nb)
+    if nb == "Shrink" and best.startswith("student_"):
+        stem = "shrink_" + best.split(":")[0].replace("_", "")
+    path = models / f"{stem}_jigsaw.pt" if stem else None
+    return path if path is not None and path.is_file() else None
+
+
+def _train_tokens(path: Path, data_root: Path) -> int:
+    """Tokens per training epoch of a saved model: its tokenizer over the train split the notebooks used."""
+    from src.data.datasets import load_splits
+    from src.serving.checkpoint import load
+
+    _, tok, _ = load(path)
+    splits = load_splits("jigsaw", root=data_root, seed=0)  # the notebooks' split (seed 0)
+    return sum(len(ids) for ids in tok.encode(list(splits.train["text"])))
+
+
+def _throughput(nb: str, doc: dict | None, n_train: int, models: Path, data_root: Path) -> dict:
+    """Training rows and tokens per second of the notebook's saved model (one epoch incl. its validation pass)."""
     if not doc:
         return {}
     best = (doc.get("models") or {}).get(doc.get("best"), {})
     spe = best.get("seconds_per_epoch")
     if not spe:
         return {}
-    return {"train_seconds_per_epoch": spe, "train_rows_per_s": n_train / spe, "best_model": doc["best"]}
+    out = {"train_seconds_per_epoch": spe, "train_rows_per_s": n_train / spe, "best_model": doc["best"]}
+    if (path := _checkpoint(nb, doc, models)) is not None:
+        tokens = _train_tokens(path, data_root)
+        out |= {"checkpoint": path.name, "train_tokens_per_epoch": tokens, "train_tokens_per_s": tokens / spe}
+    return out
 
 
 def summarize(results: Path, data_root: Path, device: str = "cpu") -> dict:
@@ -56,7 +80,7 @@ def summarize(results: Path, data_root: Path, device: str = "cpu") -> dict:
         path = results / f"{nb}.json"
         doc = json.loads(path.read_text()) if path.is_file() else None
         notebooks[nb] = {"wall_seconds": t["seconds"], "peak_rss_mb": t.get("peak_rss_mb"), "params": t.get("params")}
-        notebooks[nb] |= _throughput(doc, n_train_split)
+        notebooks[nb] |= _throughput(nb, doc, n_train_split, results.parent / "models", data_root)
     total = sum(n["wall_seconds"] for n in notebooks.values())
     peak = max((n["peak_rss_mb"] or 0) for n in notebooks.values())
     return {

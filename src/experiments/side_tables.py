@@ -7,6 +7,8 @@ from pathlib import Path
 
 from src.experiments.markdown import NOT_RUN, bench_cell, dig, md_table
 
+RATES = ("train_rows_per_s", "train_tokens_per_s")  # of each notebook's saved model, one epoch incl. validation
+
 
 def table_behaviour(directory: Path) -> str:
     """results/Behaviour.json: held-out functional-suite scores of every saved model and TF-IDF, then the goals."""
@@ -52,7 +54,7 @@ def table_scale(directory: Path) -> str:
         return NOT_RUN
     doc = json.loads(path.read_text())
     rows = [
-        [nb, t["wall_seconds"], t.get("peak_rss_mb"), bench_cell(t.get("train_rows_per_s")), _cuts(t.get("params"))]
+        [nb, t["wall_seconds"], t.get("peak_rss_mb"), *(bench_cell(t.get(k)) for k in RATES), _cuts(t.get("params"))]
         for nb, t in doc["notebooks"].items()
     ]
     r = doc["rows"]
@@ -60,7 +62,7 @@ def table_scale(directory: Path) -> str:
         f"Proxy rows: train {r['train']:,}, test {r['test']:,} ({r['test_scored']:,} scored); {doc['cores']} cores, "
         f"device {doc['device']}. Total {doc['total_wall_seconds']:.0f} s; limits met: {doc['limits']}.\n\n"
     )
-    head = ["notebook", "wall seconds", "peak RSS MB", "training rows/s (saved model)", "parameters changed"]
+    head = ["notebook", "wall seconds", "peak RSS MB", "training rows/s", "training tokens/s", "parameters changed"]
     return intro + md_table(head, rows)
 
 
