@@ -132,3 +132,17 @@ def write_teacher_oof_cache(models: Path, dataset: str) -> Path:
     }
     meta = {"kind": "synthetic stand-in for tests", "folds": 0, "per_fold": []}
     return save_cache(models / cache_name(dataset), probs, labels, splits_fingerprint(s, labels), meta)
+
+
+def loop_and_pool(many, jobs: list[dict]) -> tuple[list, list]:
+    """(runs of `many(jobs, workers=1)` at one torch thread, runs of `many(jobs, workers=2)`): one thread is the
+    workers' count, so float reductions then match bit for bit."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        loop = many(jobs, workers=1)
+    finally:
+        torch.set_num_threads(before)
+    return loop, many(jobs, workers=2)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from src.data.glove import WordTokenizer
 from src.evaluation.curves import label_view, pr_curves
@@ -26,6 +25,7 @@ from src.experiments.tables import REPORT_JIGSAW, best_row, seed_table, side_by_
 from src.models.encoder import ModelConfig
 from src.models.size import state_bytes
 from src.training.loop import TrainConfig
+from tests.fixtures import loop_and_pool
 
 TEXTS = ["the cat sat on the mat", "dogs are great", "you stupid idiot", "idiot dogs sat", "the mat is great"] * 8
 Y = np.array([[0, 0], [0, 0], [1, 1], [1, 0], [0, 0]] * 8, dtype=np.float32)
@@ -180,13 +180,7 @@ def test_train_glove_many_in_two_processes_equals_a_loop(tok: WordTokenizer) -> 
         }
         for s in (0, 1, 2)
     ]
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # the workers' thread count: float reductions then match bit for bit
-    try:
-        loop = train_glove_many(jobs, workers=1)
-    finally:
-        torch.set_num_threads(before)
-    pool = train_glove_many(jobs, workers=2)
+    loop, pool = loop_and_pool(train_glove_many, jobs)
     for a, b in zip(loop, pool, strict=True):
         np.testing.assert_array_equal(a.p_test, b.p_test)
     assert not np.array_equal(loop[0].p_test, loop[1].p_test)

@@ -11,6 +11,7 @@ from src.models.embeddings import ppmi_svd, skipgram
 from src.models.encoder import Encoder, ModelConfig, init_embedding
 from src.serving import checkpoint
 from src.training.loop import TrainConfig, bucket_batches, fit, pad, predict_proba
+from tests.fixtures import loop_and_pool
 
 CALM = "the weather is nice today and we walk in the park with friends".split()
 BAD = "hate stupid idiot kill".split()
@@ -155,13 +156,7 @@ def test_train_many_in_two_processes_equals_a_loop(tok):
     data = Encoded(tok, ids, ids, ids, y, y, y)
     cfg = ModelConfig(vocab_size=tok.vocab_size, n_labels=y.shape[1], d_model=8, d_ff=16)
     jobs = [{"data": data, "model_cfg": cfg, "train_cfg": TrainConfig(epochs=1, batch_size=8, seed=s)} for s in (0, 1)]
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # the workers' thread count: float reductions then match bit for bit
-    try:
-        loop = train_many(jobs, workers=1)
-    finally:
-        torch.set_num_threads(before)
-    pool = train_many(jobs, workers=2)
+    loop, pool = loop_and_pool(train_many, jobs)
     for a, b in zip(loop, pool, strict=True):
         np.testing.assert_array_equal(a.p_test, b.p_test)
         assert b.tokenizer.encode(texts[:3]) == ids[:3]

@@ -11,6 +11,7 @@ training throughput of each notebook's saved model. The proxy's metrics are neve
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 from pathlib import Path
@@ -46,14 +47,20 @@ def _checkpoint(nb: str, doc: dict, models: Path) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+@functools.cache
+def _train_texts(data_root: Path) -> tuple[str, ...]:
+    """The train split the notebooks used (seed 0), read once for every checkpoint."""
+    from src.data.datasets import load_splits
+
+    return tuple(load_splits("jigsaw", root=data_root, seed=0).train["text"])
+
+
 def _train_tokens(path: Path, data_root: Path) -> int:
     """Tokens per training epoch of a saved model: its tokenizer over the train split the notebooks used."""
-    from src.data.datasets import load_splits
     from src.serving.checkpoint import load
 
     _, tok, _ = load(path)
-    splits = load_splits("jigsaw", root=data_root, seed=0)  # the notebooks' split (seed 0)
-    return sum(len(ids) for ids in tok.encode(list(splits.train["text"])))
+    return sum(len(ids) for ids in tok.encode(list(_train_texts(data_root))))
 
 
 def _throughput(nb: str, doc: dict | None, n_train: int, models: Path, data_root: Path) -> dict:
