@@ -8,7 +8,7 @@ import pytest
 from src.evaluation.suite import SPLIT_GROUPS, build_suite, training_sentences
 from src.experiments.mitigation import augmented
 from src.experiments.runs import Encoded
-from src.training.augment import char_noise, suite_rows
+from src.training.augment import balance_rows, char_noise, suite_rows
 
 
 def test_suite_rows_label_the_training_part_only() -> None:
@@ -24,6 +24,10 @@ def test_suite_rows_label_the_training_part_only() -> None:
     assert not any(g.lower() in t.lower() for t in texts for g in SPLIT_GROUPS["heldout"])
     with pytest.raises(ValueError, match="training part only"):
         suite_rows(suite, ["hd", "cv", "vo"], "ghc")
+    btexts, by = balance_rows(part, ["hd", "cv", "vo"], "ghc")
+    benign = part[part["hate_target"] == 0]
+    assert btexts == list(benign["text"]) and 0 < len(btexts) < len(texts) and (by[:, :2] == 0).all()
+    assert set(benign["functionality"]) >= {"identity_neutral", "identity_positive", "counter_speech", "negated_hate"}
     labels = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
     _, yj = suite_rows(part, labels, "jigsaw")
     assert (yj[func == "abuse_at_individuals"] == [1, 0, 0, 0, 1, 0]).all()
@@ -48,9 +52,60 @@ class _Tok:
 def test_augmented_extends_train_only() -> None:
     y = np.eye(3, dtype=np.float32)
     data = Encoded(_Tok(), [[1], [2], [3]], [[4]], [[5]], y, y[:1], y[:1])
-    xy = (["a b", "c d e"], np.ones((2, 3), dtype=np.float32))
-    both = augmented(data, "suite+noise", ["x", "yy", "zzz"], xy, repeat=2, rate=0.5)
+    rows = {"suite": (["a b", "c d e"], np.ones((2, 3), dtype=np.float32)), "balance": (["abc"], np.zeros((1, 3)))}
+    both = augmented(data, "suite+noise", ["x", "yy", "zzz"], rows, repeat=2, rate=0.5)
     assert len(both.train) == 3 + 2 * 2 + 3 and both.y_train.shape == (10, 3) and both.val is data.val
-    assert augmented(data, "plain", ["x", "yy", "zzz"], xy, 2, 0.5).train == data.train
+    assert both.train[3:7] == [[4], [6], [4], [6]] and (both.y_train[3:7] == 1).all()  # suite rows, twice, in order
+    bal = augmented(data, "balance", [], rows, 3, 0.5)
+    assert bal.train == [[1], [2], [3], [4], [4], [4]] and (bal.y_train[3:] == 0).all()
+    assert augmented(data, "plain", ["x", "yy", "zzz"], rows, 2, 0.5).train == data.train
     with pytest.raises(ValueError, match="unknown augmentation"):
-        augmented(data, "mixup", [], xy, 1, 0.1)
+        augmented(data, "mixup", [], rows, 1, 0.1)
+
+
+def test_glove_recipe_rebuilds_the_saved_vocabulary_and_labels_added_rows(toxic_env, tmp_path) -> None:
+    """BestResult's recipe: same vocabulary as the checkpoint (else a clear error); teacher rows, then labels."""
+    from dataclasses import asdict
+
+    from src.data.datasets import load_splits
+    from src.data.glove import WordTokenizer
+    from src.experiments.glove_runs import write_synthetic_glove
+    from src.experiments.mitigation import glove_recipe
+    from src.models.encoder import Encoder, ModelConfig
+    from src.models.glove_embedding import GloveEmbedding
+    from src.serving import checkpoint
+    from src.training.loop import TrainConfig
+    from src.training.teacher_oof import cache_name
+    from tests.fixtures import write_ghc, write_teacher_oof_cache
+
+    write_ghc(toxic_env["data"])
+    splits, labels = load_splits("ghc", seed=0), ["hd", "cv", "vo"]
+    texts = list(splits.train["text"])
+    vectors = write_synthetic_glove(texts, tmp_path / "glove.txt")
+    tok = WordTokenizer.build(texts, vectors, oov_rows=20, max_len=32)
+    emb = GloveEmbedding(tok.vectors, "frozen+oov", trainable_ids=tok.trainable_ids)
+    cfg = ModelConfig(vocab_size=tok.vocab_size, n_labels=3, d_model=8, n_heads=2, d_ff=16, max_len=32, emb_dim=50)
+    path = toxic_env["models"] / "bestresult_ghc.pt"
+    write_teacher_oof_cache(toxic_env["models"], "ghc")
+    meta = {"distill_alpha": 0.5, "teacher": cache_name("ghc")}
+    checkpoint.save(path, Encoder(cfg, embedding=emb), tok, labels, dict.fromkeys(labels, 0.5), **meta)
+    results = {"best_mode": "frozen+oov", "models": {"glove_frozen+oov": {"config": {"train": asdict(TrainConfig())}}}}
+
+    rec, note = glove_recipe(path, splits, results, None, glove_source=vectors)
+    assert "matches" in note and rec.data.tokenizer.words == tok.words
+    extra = np.eye(3, dtype=np.float32)[[0, 2]]
+    grown = Encoded(
+        rec.data.tokenizer,
+        rec.data.train + [[2], [3]],
+        rec.data.val,
+        rec.data.test,
+        np.vstack([rec.data.y_train, extra]),
+        rec.data.y_val,
+        None,
+    )
+    job = rec.job(grown, 1, "x")
+    assert job["alpha"] == 0.5 and job["tcfg"].seed == 1 and job["teacher"].shape == (len(grown.train), 3)
+    np.testing.assert_array_equal(job["teacher"][-2:], extra)  # rows the teacher never scored: their labels
+    assert not np.array_equal(job["teacher"][:-2], rec.data.y_train)  # the others: the teacher's soft labels
+    with pytest.raises(ValueError, match="vocabulary"):
+        glove_recipe(path, splits, results, None, glove_source=write_synthetic_glove(texts[:50], tmp_path / "o.txt"))

@@ -44,6 +44,11 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
         for v in doc["mitigation"].values():
             assert 0 <= v["accuracy"]["mean"] <= 1 and 0 <= v["test_macro_auc"]["mean"] <= 1
         assert doc["mitigation"]["suite"]["train_rows"] > doc["mitigation"]["plain"]["train_rows"]
+        # BestResult's GloVe recipe: studied on GHC (quick: plain and balance, one seed), skipped by the hour profile.
+        glove = doc["mitigation_glove"]
+        assert set(glove) == ({"plain", "balance"} if dataset == "ghc" else set()), glove
+        for v in glove.values():
+            assert 0 <= v["identity_fpr"]["mean"] <= 1 and 0 <= v["test_macro_auc"]["mean"] <= 1
         return
     if stem == "BestResult":  # the fixture's stand-in teacher cache was found and every alpha was tried
         kd = doc["distillation"]

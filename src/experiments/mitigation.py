@@ -1,13 +1,19 @@
-"""Behaviour part 2: retrain a saved model's recipe with and without augmentation, over seeds, and score each run
+"""Behaviour part 5: retrain a saved model's recipe with and without augmentation, over seeds, and score each run
 on the test split and on the held-out suite (thresholds tuned on validation, as for the saved models).
 
-Variants: "plain" (the recipe as saved), "suite" (+ the suite's training part, `suite_repeat` times), "noise"
-(+ a misspelled copy of the train split), and their combinations joined by "+", e.g. "suite+noise".
+Two recipes: BaseAttention's BPE model (`recipe`) and BestResult's GloVe model (`glove_recipe`: frozen GloVe rows,
+own rows for frequent unknown words, frozen PPMI columns, distillation from the cached teacher).
+
+Variants: "plain" (the recipe as saved), "suite" (+ the suite's training part, `suite_repeat` times), "balance"
+(+ only its non-hateful cases: Dixon et al.'s balancing), "noise" (+ a misspelled copy of the train split), and
+combinations joined by "+", e.g. "suite+noise".
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +22,6 @@ from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.suite_score import score_suite
 from src.experiments.behaviour import suite_view
 from src.experiments.runs import Encoded, Run, train_many
-from src.models.encoder import ModelConfig
 from src.serving.predict import Predictor
 from src.training.augment import char_noise
 from src.training.loop import TrainConfig
@@ -24,18 +29,22 @@ from src.training.loop import TrainConfig
 METRICS = ("test_macro_auc", "accuracy", "identity_fpr", "spelling_gap")  # what each run is scored on
 
 
-def augmented(data: Encoded, variant: str, train_texts: list[str], suite_xy, repeat: int, rate: float) -> Encoded:
-    """`data` with the train split extended as `variant` says; validation and test untouched."""
-    tok, parts = data.tokenizer, set(variant.split("+"))
-    unknown = parts - {"plain", "suite", "noise"}
+def augmented(data: Encoded, variant: str, train_texts: list[str], rows: dict, repeat: int, rate: float) -> Encoded:
+    """`data` with the train split extended as `variant` says; validation and test untouched.
+
+    `variant`: "plain", "noise" (a misspelled copy of the train split) or a name in `rows` ({name: (texts, (N, L)
+    labels)}, added `repeat` times), joined by "+" (e.g. "suite+noise"), added in that order.
+    """
+    tok, parts = data.tokenizer, variant.split("+")
+    unknown = set(parts) - {"plain", "noise", *rows}
     if unknown:
-        raise ValueError(f"unknown augmentation {sorted(unknown)}: use plain, suite, noise or e.g. suite+noise")
+        raise ValueError(f"unknown augmentation {sorted(unknown)}: use plain, noise or {sorted(rows)}, joined by +")
     ids, ys = list(data.train), [data.y_train]
-    if "suite" in parts:
-        suite_ids = tok.encode(suite_xy[0])
-        ids, ys = ids + suite_ids * repeat, ys + [suite_xy[1]] * repeat
-    if "noise" in parts:
-        ids, ys = ids + tok.encode(char_noise(train_texts, rate, seed=1)), ys + [data.y_train]
+    for part in parts:
+        if part in rows:
+            ids, ys = ids + tok.encode(rows[part][0]) * repeat, ys + [rows[part][1]] * repeat
+        elif part == "noise":
+            ids, ys = ids + tok.encode(char_noise(train_texts, rate, seed=1)), ys + [data.y_train]
     return Encoded(tok, ids, data.val, data.test, np.vstack(ys).astype(np.float32), data.y_val, data.y_test)
 
 
@@ -55,35 +64,28 @@ def score_run(run: Run, data: Encoded, splits, suite: pd.DataFrame, dataset: str
     }
 
 
-def study(
-    data: Encoded,
-    cfg: ModelConfig,
-    train: TrainConfig,
-    vectors,
-    variants: dict[str, Encoded],
-    seeds: list[int],
-    workers: int = 1,
-    **ctx,
-) -> dict[str, dict]:
+@dataclass(frozen=True)
+class Recipe:
+    """How a saved model was trained, ready to retrain on augmented data."""
+
+    data: Encoded  # the splits in the saved model's tokens (train cut to the study's rows)
+    texts: list[str]  # raw texts of data.train (the noisy copy misspells them)
+    job: Callable[[Encoded, int, str], dict]  # (augmented data, seed, label) -> keyword arguments of one run
+    train: Callable[[list[dict], int], list[Run]]  # jobs -> runs, `workers` side by side
+
+
+def study(recipe: Recipe, variants: dict[str, Encoded], seeds: list[int], workers: int = 1, **ctx) -> dict[str, dict]:
     """{variant: {metric: seed_summary, "by_functionality": {f: mean}}}; ctx: splits, suite, dataset.
 
-    `workers` > 1 trains that many runs side by side (`runs.train_many`, one torch thread each).
+    `workers` > 1 trains that many runs side by side (spawned processes, one torch thread each).
     """
     keys = [(name, s) for name in variants for s in seeds]
-    jobs = [
-        {
-            "data": variants[n],
-            "model_cfg": cfg,
-            "train_cfg": replace(train, seed=s),
-            "vectors": vectors,
-            "desc": f"{n} s{s}",
-        }
-        for n, s in keys
-    ]
-    runs = dict(zip(keys, train_many(jobs, workers), strict=True))
+    runs = dict(
+        zip(keys, recipe.train([recipe.job(variants[n], s, f"{n} s{s}") for n, s in keys], workers), strict=True)
+    )
     out = {}
     for name, d in variants.items():
-        scored = {s: score_run(runs[(name, s)], data, **ctx) for s in seeds}
+        scored = {s: score_run(runs[(name, s)], recipe.data, **ctx) for s in seeds}
         out[name] = {m: seed_summary({s: x[m] for s, x in scored.items()}) for m in METRICS}
         funcs = next(iter(scored.values()))["by_functionality"]
         out[name]["by_functionality"] = {
@@ -103,9 +105,8 @@ def table(results: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-def recipe(path, splits, results: dict | None, sweep: int | None, seed: int = 0) -> tuple:
-    """(data, its train texts, model config, train config, PPMI vectors) of a saved BPE checkpoint's recipe, on
-    `sweep` train rows (None: all).
+def recipe(path, splits, results: dict | None, sweep: int | None, seed: int = 0) -> Recipe:
+    """BaseAttention's recipe from its saved BPE checkpoint, on `sweep` train rows (None: all).
 
     The tokenizer and shape come from the checkpoint, the training settings from its notebook's results entry
     (`results`: BaseAttention.json, or None for the recipe's defaults).
@@ -119,4 +120,61 @@ def recipe(path, splits, results: dict | None, sweep: int | None, seed: int = 0)
     data, texts = data.subset(rows), texts if rows is None else [texts[i] for i in rows]
     entry = ((results or {}).get("models") or {}).get("best_single", {})
     train = TrainConfig(**entry["train"]) if "train" in entry else TrainConfig(epochs=3, lr_max=3e-3)
-    return data, texts, model.cfg, train, init_vectors("ppmi", data, model.cfg.d_model, seed=seed)
+    vec = init_vectors("ppmi", data, model.cfg.d_model, seed=seed)
+
+    def job(d: Encoded, s: int, desc: str) -> dict:
+        return {"data": d, "model_cfg": model.cfg, "train_cfg": replace(train, seed=s), "vectors": vec, "desc": desc}
+
+    return Recipe(data, texts, job, train_many)
+
+
+def glove_recipe(path, splits, results: dict, sweep: int | None, seed: int = 0, glove_source=None) -> tuple:
+    """(Recipe, note on the teacher) of BestResult's saved GloVe checkpoint, on `sweep` train rows (None: all).
+
+    The vocabulary is rebuilt from the train split and the same vectors (checked against the checkpoint's), the
+    PPMI columns from the whole train split, as BestResult does; training settings come from `results`
+    (BestResult.json). With the saved model's `distill_alpha`, runs learn from the cached teacher next to the
+    checkpoint; rows added by augmentation, which the teacher never scored, learn from their labels.
+    """
+    from src.data.glove import WordTokenizer
+    from src.experiments.distill_runs import minilm_probs
+    from src.experiments.glove_runs import corpus_vectors, train_glove_many
+    from src.experiments.runs import encode, sweep_rows
+    from src.serving import checkpoint
+
+    model, saved, doc = checkpoint.load(path, labels=list(splits.spec.labels))
+    spec, meta, texts = doc["embedding"] or {}, doc["meta"], list(splits.train["text"])
+    tok = WordTokenizer.build(texts, glove_source, oov_rows=saved.n_oov, max_len=saved.max_len)
+    if tok.words != saved.words:
+        raise ValueError(
+            f"{path}: vocabulary rebuilt from the train split differs from the checkpoint's; pass the "
+            "vectors BestResult used (glove_source) and the same splits"
+        )
+    data = encode(tok, splits)
+    corpus = corpus_vectors(data.train, tok.vocab_size, spec["corpus_dim"]) if spec.get("corpus_dim") else None
+    train = TrainConfig(**results["models"][f"glove_{results['best_mode']}"]["config"]["train"])
+    alpha, teacher, note = float(meta.get("distill_alpha") or 0.0), None, "no distillation in the saved model"
+    if alpha:
+        probs, note = minilm_probs(splits, list(splits.spec.labels), Path(path).parent / meta["teacher"])
+        teacher, alpha = (probs["train"], alpha) if probs is not None else (None, 0.0)
+    rows = sweep_rows(data.y_train, sweep, seed)
+    data, texts = data.subset(rows), texts if rows is None else [texts[i] for i in rows]
+    teacher = teacher if teacher is None or rows is None else teacher[rows]
+
+    def job(d: Encoded, s: int, desc: str) -> dict:
+        soft = None if teacher is None else np.vstack([teacher, d.y_train[len(teacher) :]]).astype(np.float32)
+        ids, y = {"train": d.train, "val": d.val, "test": d.test}, {"train": d.y_train, "val": d.y_val}
+        return {
+            "tok": tok,
+            "mode": spec["mode"],
+            "mcfg": model.cfg,
+            "tcfg": replace(train, seed=s),
+            "ids": ids,
+            "y": y,
+            "desc": desc,
+            "corpus": corpus,
+            "alpha": alpha,
+            "teacher": soft,
+        }
+
+    return Recipe(data, texts, job, train_glove_many), note

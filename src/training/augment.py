@@ -3,6 +3,7 @@
 - `suite_rows`: the functional suite's *training* part (training templates x training groups, never a held-out
   template or group) as labelled rows: hateful cases and their spelling variants, and non-hateful mentions of
   identity groups, counter-speech, negations and profanity (Dixon et al. 2018's balancing, with sentences of our own).
+- `balance_rows`: the same without the hateful cases (non-hateful mentions of identity groups and the like only).
 - `char_noise`: random letter swaps, drops and additions inside words, for robustness to spelling variants.
 """
 
@@ -50,6 +51,12 @@ def suite_rows(train_part: pd.DataFrame, labels: list[str], dataset: str) -> tup
         for lab in _positives(row, table):
             y[i, labels.index(lab)] = 1.0
     return list(part["text"]), y
+
+
+def balance_rows(train_part: pd.DataFrame, labels: list[str], dataset: str) -> tuple[list[str], np.ndarray]:
+    """`suite_rows` of the training part's non-hateful cases only (harmless and positive mentions, negations,
+    counter-speech, abuse at objects or individuals, profanity): Dixon et al.'s balancing without hateful sentences."""
+    return suite_rows(train_part[train_part["hate_target"] == 0], labels, dataset)
 
 
 def char_noise(texts: list[str], rate: float, seed: int = 0) -> list[str]:
