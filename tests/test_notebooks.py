@@ -43,6 +43,7 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
         assert set(doc["mitigation"]) == {"plain", "suite"}  # quick: two variants, one seed each
         for v in doc["mitigation"].values():
             assert 0 <= v["accuracy"]["mean"] <= 1 and 0 <= v["test_macro_auc"]["mean"] <= 1
+            assert 0 <= v["train_part_identity_fpr"]["mean"] <= 1  # the suite's training part, scored as well
         assert doc["mitigation"]["suite"]["train_rows"] > doc["mitigation"]["plain"]["train_rows"]
         # BestResult's GloVe recipe: studied on GHC (quick: plain and balance, one seed), skipped by the hour profile.
         glove = doc["mitigation_glove"]
