@@ -52,12 +52,11 @@ def load_predictor(spec: dict):
         from src.models.tfidf import TfidfLR
 
         model = TfidfLR.load(spec["path"])  # plain arrays: nothing is unpickled
-        raw = Path(spec["path"]).read_bytes()
 
         def fn(texts, batch):
             return np.vstack([model.predict_proba(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
-        return fn, model.n_params(), len(raw), None
+        return fn, model.n_params(), Path(spec["path"]).stat().st_size, None
     if spec["kind"] == "teacher":
         from src.models.size import count_params, tensor_bytes
         from src.models.teacher import load_teacher

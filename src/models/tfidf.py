@@ -86,9 +86,8 @@ class TfidfLR:
         for i, v in enumerate(self.vecs):
             terms = sorted(v.vocabulary_, key=v.vocabulary_.get)  # column order
             arrays |= {f"terms{i}": _json_array(terms), f"idf{i}": v.idf_}
-        arrays["coef"] = np.vstack(
-            [c.coef_ for c in self.clfs]
-        )  # (L, F) float64, as fitted: a reload predicts the same
+        # (L, F) float64, as fitted: a reload predicts the same.
+        arrays["coef"] = np.vstack([c.coef_ for c in self.clfs])
         arrays["intercept"] = np.concatenate([c.intercept_ for c in self.clfs])  # (L,)
         np.savez_compressed(path, **arrays)
 
