@@ -61,6 +61,21 @@ def test_augmented_extends_train_only() -> None:
     assert augmented(data, "plain", ["x", "yy", "zzz"], rows, 2, 0.5).train == data.train
     with pytest.raises(ValueError, match="unknown augmentation"):
         augmented(data, "mixup", [], rows, 1, 0.1)
+    with pytest.raises(ValueError, match="bpedrop needs a BPE tokenizer"):
+        augmented(data, "bpedrop", ["x", "yy", "zzz"], rows, 1, 0.1)
+
+
+def test_augmented_bpedrop_adds_a_finer_copy_with_the_same_labels() -> None:
+    from src.data.tokenizers import BPETokenizer
+
+    texts = ["the weather is nice today", "we walk in the park with friends", "nice weather in the park"] * 20
+    tok = BPETokenizer.train(texts, vocab_size=60, max_len=32)
+    y = np.eye(3, dtype=np.float32)[np.arange(len(texts)) % 3]
+    data = Encoded(tok, tok.encode(texts), [[4]], [[5]], y, y[:1], y[:1])
+    out = augmented(data, "bpedrop", texts, {}, 1, 0.1, dropout=0.5)
+    n = len(texts)
+    assert out.train[:n] == data.train and (out.y_train[n:] == y).all() and len(out.train) == 2 * n
+    assert sum(map(len, out.train[n:])) > sum(map(len, data.train))
 
 
 def test_glove_recipe_rebuilds_the_saved_vocabulary_and_labels_added_rows(toxic_env, tmp_path) -> None:

@@ -177,3 +177,28 @@ def test_real_model_smoke(suite: pd.DataFrame) -> None:
     assert all(0.0 <= v <= 1.0 for v in res["by_functionality"].values())
     assert 0.0 <= res["identity_fpr"]["overall"] <= 1.0
     assert set(res["identity_fpr"]["by_group"]) == set(SPLIT_GROUPS["heldout"])
+
+
+def test_names_group_finds_plural_and_singular_of_every_group() -> None:
+    from src.evaluation.suite import names_group
+
+    named = [f"I talked with {g} today" for g in GROUPS] + ["A MUSLIM friend", "one gay person", "a woman spoke"]
+    plain = ["The printer broke again.", "Sikhism is a religion", "a jewel", "Christmas is near", ""]
+    assert names_group(named).all() and not names_group(plain).any()
+    assert names_group([]).shape == (0,)
+
+
+def test_group_mentions_rates_and_indicator_auc(ghc_dir: Path) -> None:
+    from src.data.datasets import label_matrix, load_splits
+    from src.experiments.behaviour import group_mentions
+
+    splits = load_splits("ghc", root=ghc_dir)
+    texts = ["These Muslims are lovely neighbours."] * 3 + ["I fixed my bike."] * (len(splits.test) - 3)
+    splits.test["text"] = texts  # 3 posts name a group, the rest do not
+    gm = group_mentions(splits)
+    y = label_matrix(splits.test, list(splits.spec.labels))
+    assert (gm["n_test"], gm["n_naming_group"]) == (len(texts), 3)
+    assert gm["positive_rate"]["hd"]["naming_group"] == pytest.approx(y[:3, 0].mean())
+    assert gm["positive_rate"]["hd"]["other"] == pytest.approx(y[3:, 0].mean())
+    assert list(gm["mention_auc"]) == list(splits.spec.labels)
+    assert all(np.isnan(a) or 0 <= a <= 1 for a in gm["mention_auc"].values())

@@ -1,6 +1,10 @@
 """BPE tokenizer, bucketing, a deterministic tiny training run, embeddings init and checkpoints."""
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +17,7 @@ from src.serving import checkpoint
 from src.training.loop import TrainConfig, bucket_batches, fit, pad, predict_proba
 from tests.fixtures import loop_and_pool
 
+ROOT = Path(__file__).resolve().parents[1]
 CALM = "the weather is nice today and we walk in the park with friends".split()
 BAD = "hate stupid idiot kill".split()
 
@@ -45,6 +50,31 @@ def test_bpe_encode_truncate_roundtrip(tok):
     again = BPETokenizer.from_state(tok.state())
     assert again.encode(["stupid weather"]) == tok.encode(["stupid weather"])
     assert "".join(tok.tokens("Hate!")) == "▁hate"
+
+
+def test_bpe_dropout_splits_words_finer_and_repeats_in_a_fresh_process(tok, tmp_path):
+    texts, tok = tiny_corpus(40, seed=3)[0], BPETokenizer.from_state({**tok.state(), "max_len": 200})  # no cut
+    plain, drop = tok.encode(texts), tok.encode(texts, dropout=0.5)
+    assert sum(map(len, drop)) > sum(map(len, plain))  # skipped merges leave more, smaller pieces
+    assert [tok.bpe.decode([d])[0] for d in drop] == [tok.bpe.decode([p])[0] for p in plain]  # same text
+    assert tok.encode(texts) == plain  # dropout never leaks into plain encoding
+    (tmp_path / "tok.bin").write_bytes(tok.model_bytes)
+    code = (
+        "import sys, json; from pathlib import Path; from src.data.tokenizers import BPETokenizer; "
+        "t = BPETokenizer(Path(sys.argv[1]).read_bytes(), max_len=32); "
+        "print(json.dumps(t.encode(json.loads(sys.argv[2]), dropout=0.5)))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / "tok.bin"), json.dumps(texts)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1] and json.loads(runs[0]) != plain
 
 
 @pytest.mark.parametrize("clean", [True, False])

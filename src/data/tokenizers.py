@@ -74,6 +74,16 @@ class Tokenizer(Protocol):
         ...
 
 
+def _load(model_bytes: bytes, n_threads: int = -1) -> yttm.BPE:
+    """A youtokentome model from its bytes (it reads models from files only)."""
+    with tempfile.NamedTemporaryFile(suffix=".yttm", delete=False) as f:
+        f.write(model_bytes)
+    try:
+        return yttm.BPE(f.name, n_threads=n_threads)
+    finally:
+        Path(f.name).unlink(missing_ok=True)
+
+
 class BPETokenizer:
     """Byte-pair encoding over (optionally cleaned) text; ids truncated to `max_len`."""
 
@@ -83,12 +93,7 @@ class BPETokenizer:
     def __init__(self, model_bytes: bytes, max_len: int = 200, clean: bool = True):
         self.model_bytes, self.max_len, self.clean = model_bytes, max_len, clean
         _check_model(model_bytes)
-        with tempfile.NamedTemporaryFile(suffix=".yttm", delete=False) as f:
-            f.write(model_bytes)
-        try:
-            self.bpe = yttm.BPE(f.name)  # yttm reads models from files only
-        finally:
-            Path(f.name).unlink(missing_ok=True)
+        self.bpe = _load(model_bytes)
 
     def __getstate__(self) -> dict:
         return self.state()  # the yttm object cannot be pickled; its model bytes can (runs in worker processes)
@@ -130,9 +135,16 @@ class BPETokenizer:
         """Number of ids (specials included)."""
         return self.bpe.vocab_size()
 
-    def encode(self, texts: list[str]) -> list[list[int]]:
-        """Token ids per text, cut at max_len; an empty text becomes [UNK] so no sequence is empty."""
-        ids = self.bpe.encode(self._prep(texts), output_type=yttm.OutputType.ID)
+    def encode(self, texts: list[str], dropout: float = 0.0) -> list[list[int]]:
+        """Token ids per text, cut at max_len; an empty text becomes [UNK] so no sequence is empty.
+
+        `dropout` > 0: BPE-dropout (Provilkov et al. 2020), each merge skipped with that probability, so words
+        split into smaller pieces; for training-set augmentation only. youtokentome draws the skips from one
+        process-wide generator with a fixed start, shared by its threads, so these calls run on one thread: the
+        same calls in the same order in a fresh process give the same ids.
+        """
+        bpe = self.bpe if not dropout else _load(self.model_bytes, n_threads=1)
+        ids = bpe.encode(self._prep(texts), output_type=yttm.OutputType.ID, dropout_prob=dropout)
         return [(s[: self.max_len] or [UNK]) for s in ids]
 
     def tokens(self, text: str) -> list[str]:

@@ -19,6 +19,7 @@ import re
 import string
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from src.evaluation.suite_templates import GROUP_KINDS, GROUPS, PREFIX, SLOTS, TEMPLATES
@@ -201,3 +202,25 @@ def training_sentences(suite: pd.DataFrame) -> pd.DataFrame:
     if shared:
         raise ValueError(f"training part shares templates/groups with the held-out part: {sorted(shared)[:5]}")
     return train.reset_index(drop=True)
+
+
+def _group_forms(group: str) -> list[str]:
+    """A group's plural as the suite writes it and its singular ("Muslims" -> muslim, "gay people" -> gay person)."""
+    g = group.lower()
+    if g.endswith(" people"):
+        return [g, g.removesuffix("people") + "person"]
+    return [g, "woman"] if g == "women" else [g, g.removesuffix("s")]
+
+
+_NAMES_GROUP = re.compile(
+    r"\b(" + "|".join(sorted({f for g in GROUPS for f in _group_forms(g)}, key=len)[::-1]) + r")\b"
+)
+
+
+def names_group(texts: list[str]) -> np.ndarray:
+    """(N,) bool: which texts name one of the suite's identity groups (both parts, plural or singular, any case).
+
+    For evaluation only: it splits real posts (e.g. the test split) to show how much of a score rests on posts that
+    name a group; no training step uses it.
+    """
+    return np.array([_NAMES_GROUP.search(t.lower()) is not None for t in texts], dtype=bool)

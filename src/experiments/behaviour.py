@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
 from src.data.datasets import Splits, label_matrix
 from src.evaluation.metrics import evaluate_model
-from src.evaluation.suite import SPLIT_GROUPS
+from src.evaluation.suite import SPLIT_GROUPS, names_group
 from src.evaluation.suite_score import flags_from_probs, score_suite
 from src.experiments import baseline_model
 from src.models.tfidf import TfidfConfig
@@ -103,6 +104,25 @@ def suite_info(suite: pd.DataFrame) -> dict:
         "n_heldout": int((suite["split"] == "heldout").sum()),
         "functionalities": list(dict.fromkeys(suite["functionality"])),
         "groups": {k: list(v) for k, v in SPLIT_GROUPS.items()},
+    }
+
+
+def group_mentions(splits: Splits) -> dict:
+    """How much the test split rewards naming a group: its posts that name one of the suite's groups, each label's
+    positive rate in them and in the rest, and the ROC AUC of the bare 0/1 "names a group" indicator as a score."""
+    labels, named = list(splits.spec.labels), names_group(list(splits.test["text"]))
+    y = label_matrix(splits.test, labels)
+    return {
+        "n_test": int(len(named)),
+        "n_naming_group": int(named.sum()),
+        "positive_rate": {
+            lab: {"naming_group": float(y[named, j].mean()), "other": float(y[~named, j].mean())}
+            for j, lab in enumerate(labels)
+        },
+        "mention_auc": {
+            lab: float(roc_auc_score(y[:, j], named)) if 0 < y[:, j].sum() < len(y) else float("nan")
+            for j, lab in enumerate(labels)
+        },
     }
 
 

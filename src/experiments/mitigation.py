@@ -5,8 +5,8 @@ Two recipes: BaseAttention's BPE model (`recipe`) and BestResult's GloVe model (
 own rows for frequent unknown words, frozen PPMI columns, distillation from the cached teacher).
 
 Variants: "plain" (the recipe as saved), "suite" (+ the suite's training part, `suite_repeat` times), "balance"
-(+ only its non-hateful cases: Dixon et al.'s balancing), "noise" (+ a misspelled copy of the train split), and
-combinations joined by "+", e.g. "suite+noise".
+(+ only its non-hateful cases: Dixon et al.'s balancing), "noise" (+ a misspelled copy of the train split),
+"bpedrop" (+ a copy of the train split in BPE-dropout pieces), and combinations joined by "+", e.g. "suite+noise".
 """
 
 from __future__ import annotations
@@ -19,16 +19,18 @@ import numpy as np
 import pandas as pd
 
 from src.evaluation.metrics import evaluate_model, seed_summary
+from src.evaluation.suite import names_group
 from src.evaluation.suite_score import score_suite
 from src.experiments.behaviour import suite_view
 from src.experiments.runs import Encoded, Run, train_many
 from src.serving.predict import Predictor
 from src.training.augment import char_noise
-from src.training.loop import TrainConfig
+from src.training.loop import TrainConfig, macro_auc
 
 # What each run is scored on: test AUC and the held-out suite, then the suite's training part, which shows
 # whether a behaviour check that any training step may use ranks runs as the held-out part does (for variants that
-# train on that part it measures fit, not behaviour).
+# train on that part it measures fit, not behaviour), then test AUC on the posts that name a group and on the rest
+# (is an AUC cost the loss of the "names a group" shortcut, or a loss everywhere?).
 METRICS = (
     "test_macro_auc",
     "accuracy",
@@ -36,37 +38,52 @@ METRICS = (
     "spelling_gap",
     "train_part_accuracy",
     "train_part_identity_fpr",
+    "test_macro_auc_naming_group",
+    "test_macro_auc_other",
 )
 
 
-def augmented(data: Encoded, variant: str, train_texts: list[str], rows: dict, repeat: int, rate: float) -> Encoded:
+def augmented(
+    data: Encoded, variant: str, train_texts: list[str], rows: dict, repeat: int, rate: float, dropout: float = 0.1
+) -> Encoded:
     """`data` with the train split extended as `variant` says; validation and test untouched.
 
-    `variant`: "plain", "noise" (a misspelled copy of the train split) or a name in `rows` ({name: (texts, (N, L)
-    labels)}, added `repeat` times), joined by "+" (e.g. "suite+noise"), added in that order.
+    `variant`: "plain", "noise" (a misspelled copy of the train split, `rate` of its long words), "bpedrop" (a copy
+    of the train split in BPE-dropout pieces, merges skipped with probability `dropout`; BPE tokenizers only) or a
+    name in `rows` ({name: (texts, (N, L) labels)}, added `repeat` times), joined by "+" (e.g. "suite+noise"),
+    added in that order.
     """
     tok, parts = data.tokenizer, variant.split("+")
-    unknown = set(parts) - {"plain", "noise", *rows}
+    unknown = set(parts) - {"plain", "noise", "bpedrop", *rows}
     if unknown:
-        raise ValueError(f"unknown augmentation {sorted(unknown)}: use plain, noise or {sorted(rows)}, joined by +")
+        raise ValueError(
+            f"unknown augmentation {sorted(unknown)}: use plain, noise, bpedrop or {sorted(rows)}, joined by +"
+        )
+    if "bpedrop" in parts and getattr(tok, "kind", None) != "bpe":
+        raise ValueError(
+            f"bpedrop needs a BPE tokenizer; this recipe's is {getattr(tok, 'kind', type(tok).__name__)!r}"
+        )
     ids, ys = list(data.train), [data.y_train]
     for part in parts:
         if part in rows:
             ids, ys = ids + tok.encode(rows[part][0]) * repeat, ys + [rows[part][1]] * repeat
         elif part == "noise":
             ids, ys = ids + tok.encode(char_noise(train_texts, rate, seed=1)), ys + [data.y_train]
+        elif part == "bpedrop":
+            ids, ys = ids + tok.encode(train_texts, dropout=dropout), ys + [data.y_train]
     return Encoded(tok, ids, data.val, data.test, np.vstack(ys).astype(np.float32), data.y_val, data.y_test)
 
 
 def score_run(run: Run, data: Encoded, splits, suite: pd.DataFrame, dataset: str) -> dict:
-    """Test macro AUC and suite metrics (held-out part, then training part) of one run, at its validation-tuned
-    thresholds."""
+    """Test macro AUC (all posts, those naming a group, the rest) and suite metrics (held-out part, then training
+    part) of one run, at its validation-tuned thresholds."""
     labels, derived = list(splits.spec.labels), dict(splits.spec.derived)
     ev = evaluate_model(data.y_val, run.p_val, data.y_test, run.p_test, labels, derived)
     dthr = {k: v["threshold"] for k, v in ev["validation"]["derived"].items()}
     pred = Predictor(run.model, data.tokenizer, labels, ev["validation"]["at_tuned"]["thresholds"], derived, dthr)
     view = suite_view(pred.predict, dataset)
     s, tr = score_suite(view, suite, "heldout"), score_suite(view, suite, "train")
+    named = names_group(list(splits.test["text"]))
     return {
         "test_macro_auc": ev["test"]["roc_auc"]["macro"],
         "accuracy": s["accuracy"],
@@ -74,6 +91,8 @@ def score_run(run: Run, data: Encoded, splits, suite: pd.DataFrame, dataset: str
         "spelling_gap": s["spelling_gap"],
         "train_part_accuracy": tr["accuracy"],
         "train_part_identity_fpr": tr["identity_fpr"]["overall"],
+        "test_macro_auc_naming_group": macro_auc(data.y_test[named], run.p_test[named]),
+        "test_macro_auc_other": macro_auc(data.y_test[~named], run.p_test[~named]),
         "by_functionality": s["by_functionality"],
     }
 
@@ -115,7 +134,8 @@ def table(results: dict[str, dict]) -> pd.DataFrame:
     for name, r in results.items():
         rows[name] = {m: f"{r[m]['mean']:.4f} ± {r[m]['std']:.4f}" for m in METRICS}
         if "plain" in results:
-            rows[name] |= {f"Δ {m}": r[m]["mean"] - results["plain"][m]["mean"] for m in METRICS[:4]}
+            deltas = (*METRICS[:4], *METRICS[-2:])  # headline and split test AUC; not the training part's fit
+            rows[name] |= {f"Δ {m}": r[m]["mean"] - results["plain"][m]["mean"] for m in deltas}
     return pd.DataFrame(rows).T
 
 

@@ -32,19 +32,43 @@ def table_behaviour(directory: Path) -> str:
     )
     parts = [intro + md_table(head, rows), md_table(["functionality", *doc["models"]], per)]
     parts.append(md_table(["goal", "value", "target", "met"], goals))
+    if gm := doc.get("test_group_mentions"):
+        parts.append(_mentions(gm, doc["labels"]))
     for key, recipe in (("mitigation", "BaseAttention"), ("mitigation_glove", "BestResult's GloVe")):
         if doc.get(key):
             parts.append(_mitigation(doc[key], recipe))
     return "\n\n".join(parts)
 
 
+def _mean_std(summary: dict | None) -> str | None:
+    """ "mean ± std" of a seed summary; None (a dash) for a metric that a results file from an older run lacks."""
+    return None if summary is None else f"{summary['mean']:.4f} ± {summary['std']:.4f}"
+
+
+def _mentions(gm: dict, labels: list[str]) -> str:
+    """How much the test split rewards naming a group (behaviour.group_mentions)."""
+    rows = [
+        [lab, gm["positive_rate"][lab]["naming_group"], gm["positive_rate"][lab]["other"], gm["mention_auc"][lab]]
+        for lab in labels
+    ]
+    head = [
+        "label",
+        "positive rate, posts naming a group",
+        "positive rate, other posts",
+        "ROC AUC of the mention alone",
+    ]
+    intro = f"Test posts naming one of the suite's groups: {gm['n_naming_group']:,} of {gm['n_test']:,}.\n\n"
+    return intro + md_table(head, rows)
+
+
 def _mitigation(mit: dict, recipe: str) -> str:
     """Behaviour part 5: a saved model's recipe retrained per augmentation variant, mean ± std over seeds."""
-    metrics = ("test_macro_auc", "accuracy", "identity_fpr", "spelling_gap")
+    metrics = ("test_macro_auc", "test_macro_auc_naming_group", "test_macro_auc_other", "accuracy", "identity_fpr")
+    metrics += ("spelling_gap",)
     seeds = next(iter(mit.values()))["accuracy"]["seeds"]
-    rows = [[v, r["train_rows"], *(f"{r[m]['mean']:.4f} ± {r[m]['std']:.4f}" for m in metrics)] for v, r in mit.items()]
-    head = [f"augmentation ({recipe} recipe)", "train rows", "test ROC AUC macro", "held-out accuracy"]
-    head += ["identity FPR", "spelling gap"]
+    rows = [[v, r["train_rows"], *(_mean_std(r.get(m)) for m in metrics)] for v, r in mit.items()]
+    head = [f"augmentation ({recipe} recipe)", "train rows", "test ROC AUC macro", "… posts naming a group"]
+    head += ["… other posts", "held-out accuracy", "identity FPR", "spelling gap"]
     return f"Mitigation study, {recipe} recipe, seeds {seeds} (mean ± sample std):\n\n" + md_table(head, rows)
 
 
