@@ -124,3 +124,29 @@ def test_glove_recipe_rebuilds_the_saved_vocabulary_and_labels_added_rows(toxic_
     assert not np.array_equal(job["teacher"][:-2], rec.data.y_train)  # the others: the teacher's soft labels
     with pytest.raises(ValueError, match="vocabulary"):
         glove_recipe(path, splits, results, None, glove_source=write_synthetic_glove(texts[:50], tmp_path / "o.txt"))
+
+
+def _study_result(**values) -> dict:
+    seeds = list(range(len(next(iter(values.values())))))
+    return {k: {"seeds": seeds, "values": v} for k, v in values.items()}
+
+
+def test_seed_ranking_picks_lowest_training_rate_within_the_validation_margin() -> None:
+    from src.experiments.mitigation import seed_ranking
+    from src.experiments.side_tables import _seeds
+
+    res = _study_result(
+        train_part_identity_fpr=[0.5, 0.1, 0.3, 0.4],
+        identity_fpr=[0.45, 0.05, 0.2, 0.3],
+        accuracy=[0.5, 0.4, 0.45, 0.5],
+        test_macro_auc=[0.86, 0.84, 0.86, 0.85],
+        val_macro_auc=[0.880, 0.870, 0.878, 0.879],  # seed 1 has the lowest rate but is 0.010 below the best
+    )
+    out = seed_ranking(res, val_slack=0.005)
+    assert out["pick"] == 2 and out["spearman"] == pytest.approx(1.0) and out["identity_fpr"][2] == 0.2
+    assert seed_ranking(res, val_slack=0.02)["pick"] == 1
+    two = {k: {"seeds": [0, 1], "values": v["values"][:2]} for k, v in res.items()}
+    assert seed_ranking(two)["spearman"] is None  # no rank correlation from two points
+    table = _seeds(out)
+    assert "picks seed 2" in table and "Spearman rank correlation of the two identity rates 1.00" in table
+    assert table.count("\n| ") == 5  # header + 4 seeds

@@ -40,6 +40,7 @@ METRICS = (
     "train_part_identity_fpr",
     "test_macro_auc_naming_group",
     "test_macro_auc_other",
+    "val_macro_auc",
 )
 
 
@@ -93,6 +94,7 @@ def score_run(run: Run, data: Encoded, splits, suite: pd.DataFrame, dataset: str
         "train_part_identity_fpr": tr["identity_fpr"]["overall"],
         "test_macro_auc_naming_group": macro_auc(data.y_test[named], run.p_test[named]),
         "test_macro_auc_other": macro_auc(data.y_test[~named], run.p_test[~named]),
+        "val_macro_auc": macro_auc(data.y_val, run.p_val),
         "by_functionality": s["by_functionality"],
     }
 
@@ -126,6 +128,23 @@ def study(recipe: Recipe, variants: dict[str, Encoded], seeds: list[int], worker
         }
         out[name]["train_rows"] = len(d.train)
     return out
+
+
+def seed_ranking(result: dict, val_slack: float = 0.005) -> dict:
+    """Could the suite's training part, which any training step may use, choose among seeds of one variant?
+
+    `result`: one variant of `study` (runs that never trained on the training part). Returns each seed's identity
+    FPR on the training and held-out parts, the Spearman rank correlation of the two, and the seed a validation-only
+    rule picks: the lowest training-part rate among seeds within `val_slack` of the best validation macro AUC.
+    """
+    from scipy.stats import spearmanr
+
+    keys = ("train_part_identity_fpr", "identity_fpr", "accuracy", "test_macro_auc", "val_macro_auc")
+    seeds, v = result["identity_fpr"]["seeds"], {k: result[k]["values"] for k in keys}
+    rho = float(spearmanr(v["train_part_identity_fpr"], v["identity_fpr"]).statistic) if len(seeds) > 2 else None
+    ok = [i for i, a in enumerate(v["val_macro_auc"]) if a >= max(v["val_macro_auc"]) - val_slack]
+    pick = min(ok, key=lambda i: (v["train_part_identity_fpr"][i], i))
+    return {"seeds": seeds, **v, "spearman": rho, "val_slack": val_slack, "pick": seeds[pick]}
 
 
 def table(results: dict[str, dict]) -> pd.DataFrame:
