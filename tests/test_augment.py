@@ -150,3 +150,30 @@ def test_seed_ranking_picks_lowest_training_rate_within_the_validation_margin() 
     table = _seeds(out)
     assert "picks seed 2" in table and "Spearman rank correlation of the two identity rates 1.00" in table
     assert table.count("\n| ") == 5  # header + 4 seeds
+
+
+def test_swap_rows_counterfactual_copies_of_training_groups_only() -> None:
+    from src.evaluation.suite import SPLIT_GROUPS
+    from src.training.augment import swap_rows
+
+    train, held = SPLIT_GROUPS["train"], SPLIT_GROUPS["heldout"]
+    texts = [f"I met some {train[0]} and a friend", "nothing here", f"{held[0]} only", f"{train[1]} and {train[2]}"]
+    y = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]], dtype=np.float32)
+    out, ys = swap_rows(texts, y)
+    n = len(train) - 1
+    assert len(out) == 2 * n and ys.shape == (2 * n, 3)  # held-out groups are never matched nor produced
+    assert (ys[:n] == y[0]).all() and (ys[n:] == y[3]).all()
+    assert out[0] == f"I met some {train[1].lower()} and a friend"
+    assert not any(h.lower() in t.lower() for t in out for h in held)
+    assert all(train[2].lower() in t.lower() for t in out[n:])  # only the first group named is swapped
+    singular, _ = swap_rows(["a Muslim neighbour"], np.zeros((1, 3)), ["Muslims", "gay people"])
+    assert singular == ["a gay person neighbour"]  # the same number as the original
+    assert swap_rows([], np.zeros((0, 3)))[1].shape == (0, 3)
+
+
+def test_augmented_rows_entry_with_its_own_repeat() -> None:
+    y = np.eye(3, dtype=np.float32)
+    data = Encoded(_Tok(), [[1], [2], [3]], [[4]], [[5]], y, y[:1], y[:1])
+    rows = {"suite": (["a b"], np.ones((1, 3))), "swap": (["abc", "abcd"], np.zeros((2, 3)), 1)}
+    out = augmented(data, "suite+swap", [], rows, repeat=3, rate=0.1)
+    assert len(out.train) == 3 + 3 + 2 and (out.y_train[-2:] == 0).all()

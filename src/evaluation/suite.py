@@ -204,7 +204,7 @@ def training_sentences(suite: pd.DataFrame) -> pd.DataFrame:
     return train.reset_index(drop=True)
 
 
-def _group_forms(group: str) -> list[str]:
+def group_forms(group: str) -> list[str]:
     """A group's plural as the suite writes it and its singular ("Muslims" -> muslim, "gay people" -> gay person)."""
     g = group.lower()
     if g.endswith(" people"):
@@ -213,7 +213,7 @@ def _group_forms(group: str) -> list[str]:
 
 
 _NAMES_GROUP = re.compile(
-    r"\b(" + "|".join(sorted({f for g in GROUPS for f in _group_forms(g)}, key=len)[::-1]) + r")\b"
+    r"\b(" + "|".join(sorted({f for g in GROUPS for f in group_forms(g)}, key=len)[::-1]) + r")\b"
 )
 
 

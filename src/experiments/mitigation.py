@@ -51,8 +51,8 @@ def augmented(
 
     `variant`: "plain", "noise" (a misspelled copy of the train split, `rate` of its long words), "bpedrop" (a copy
     of the train split in BPE-dropout pieces, merges skipped with probability `dropout`; BPE tokenizers only) or a
-    name in `rows` ({name: (texts, (N, L) labels)}, added `repeat` times), joined by "+" (e.g. "suite+noise"),
-    added in that order.
+    name in `rows` ({name: (texts, (N, L) labels)}, added `repeat` times, or (texts, labels, own repeat)), joined by
+    "+" (e.g. "suite+noise"), added in that order.
     """
     tok, parts = data.tokenizer, variant.split("+")
     unknown = set(parts) - {"plain", "noise", "bpedrop", *rows}
@@ -67,7 +67,9 @@ def augmented(
     ids, ys = list(data.train), [data.y_train]
     for part in parts:
         if part in rows:
-            ids, ys = ids + tok.encode(rows[part][0]) * repeat, ys + [rows[part][1]] * repeat
+            texts, y, *own = rows[part]  # an entry may carry its own repeat: (texts, labels, repeat)
+            k = own[0] if own else repeat
+            ids, ys = ids + tok.encode(texts) * k, ys + [y] * k
         elif part == "noise":
             ids, ys = ids + tok.encode(char_noise(train_texts, rate, seed=1)), ys + [data.y_train]
         elif part == "bpedrop":

@@ -4,15 +4,20 @@
   template or group) as labelled rows: hateful cases and their spelling variants, and non-hateful mentions of
   identity groups, counter-speech, negations and profanity (Dixon et al. 2018's balancing, with sentences of our own).
 - `balance_rows`: the same without the hateful cases (non-hateful mentions of identity groups and the like only).
+- `swap_rows`: counterfactual copies of real training posts (counterfactual data augmentation): each post that
+  names a training group once per other training group, the group swapped, the labels kept.
 - `char_noise`: random letter swaps, drops and additions inside words, for robustness to spelling variants.
 """
 
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pandas as pd
+
+from src.evaluation.suite import SPLIT_GROUPS, group_forms
 
 # Suite functionality -> dataset labels set to 1 (the rest 0). GHC: hd = hate speech, cv = call for violence,
 # vo = vulgar/offensive. Jigsaw: an insult aimed at a person is toxic and an insult without being hate.
@@ -57,6 +62,35 @@ def balance_rows(train_part: pd.DataFrame, labels: list[str], dataset: str) -> t
     """`suite_rows` of the training part's non-hateful cases only (harmless and positive mentions, negations,
     counter-speech, abuse at objects or individuals, profanity): Dixon et al.'s balancing without hateful sentences."""
     return suite_rows(train_part[train_part["hate_target"] == 0], labels, dataset)
+
+
+def swap_rows(texts: list[str], y: np.ndarray, groups: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+    """(texts, (N, L) labels) of counterfactual copies: every text that names one of `groups` (default: the suite's
+    training groups, never a held-out one), once per other group, each mention of the first group it names replaced
+    by the same form (plural or singular) of the other, lower-cased; labels are the original's.
+
+    The label-keeping assumption is the method's (Dixon et al. 2018; Garg et al. 2019): a post's hate does not
+    depend on which group it targets.
+    """
+    groups = list(SPLIT_GROUPS["train"] if groups is None else groups)
+    forms = {f: (g, k) for g in groups for k, f in enumerate(group_forms(g))}  # form -> (group, 0 plural / 1 singular)
+    pattern = re.compile(r"\b(" + "|".join(sorted(forms, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+    out, rows = [], []
+    for i, text in enumerate(texts):
+        first = pattern.search(text)
+        if first is None:
+            continue
+        source = forms[first.group(0).lower()][0]
+        for target in (g for g in groups if g != source):
+            out.append(pattern.sub(lambda m, t=target, src=source: _swapped(m, forms, src, t), text))
+            rows.append(i)
+    return out, np.asarray(y, dtype=np.float32)[rows].reshape(len(rows), np.shape(y)[1])
+
+
+def _swapped(m: re.Match, forms: dict[str, tuple[str, int]], source: str, target: str) -> str:
+    """One matched group form: `target`'s form of the same number if it names `source`, else unchanged."""
+    group, k = forms[m.group(0).lower()]
+    return group_forms(target)[k] if group == source else m.group(0)
 
 
 def char_noise(texts: list[str], rate: float, seed: int = 0) -> list[str]:
