@@ -159,13 +159,16 @@ def test_swap_rows_counterfactual_copies_of_training_groups_only() -> None:
     train, held = SPLIT_GROUPS["train"], SPLIT_GROUPS["heldout"]
     texts = [f"I met some {train[0]} and a friend", "nothing here", f"{held[0]} only", f"{train[1]} and {train[2]}"]
     y = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]], dtype=np.float32)
-    out, ys = swap_rows(texts, y)
+    out, ys = swap_rows(texts, y, per_post=None)
     n = len(train) - 1
     assert len(out) == 2 * n and ys.shape == (2 * n, 3)  # held-out groups are never matched nor produced
     assert (ys[:n] == y[0]).all() and (ys[n:] == y[3]).all()
     assert out[0] == f"I met some {train[1].lower()} and a friend"
     assert not any(h.lower() in t.lower() for t in out for h in held)
     assert all(train[2].lower() in t.lower() for t in out[n:])  # only the first group named is swapped
+    one, ys1 = swap_rows(texts, y, seed=3)  # default: one counterfactual per post, its group drawn (seeded)
+    assert len(one) == 2 and (ys1 == y[[0, 3]]).all() and one == swap_rows(texts, y, seed=3)[0]
+    assert one[0] in out[:n] and one[1] in out[n:]
     singular, _ = swap_rows(["a Muslim neighbour"], np.zeros((1, 3)), ["Muslims", "gay people"])
     assert singular == ["a gay person neighbour"]  # the same number as the original
     assert swap_rows([], np.zeros((0, 3)))[1].shape == (0, 3)

@@ -24,7 +24,7 @@ from src.evaluation.suite_score import score_suite
 from src.experiments.behaviour import suite_view
 from src.experiments.runs import Encoded, Run, train_many
 from src.serving.predict import Predictor
-from src.training.augment import char_noise
+from src.training.augment import char_noise, swap_rows
 from src.training.loop import TrainConfig, macro_auc
 
 # What each run is scored on: test AUC and the held-out suite, then the suite's training part, which shows
@@ -75,6 +75,15 @@ def augmented(
         elif part == "bpedrop":
             ids, ys = ids + tok.encode(train_texts, dropout=dropout), ys + [data.y_train]
     return Encoded(tok, ids, data.val, data.test, np.vstack(ys).astype(np.float32), data.y_val, data.y_test)
+
+
+def swap_variants(rec: Recipe) -> dict[str, tuple]:
+    """`augmented` rows of counterfactual copies of the recipe's own training posts, each added once: "swap" (one
+    copy per post naming a training group) and "swap_all" (one per other training group)."""
+    return {
+        "swap": (*swap_rows(rec.texts, rec.data.y_train), 1),
+        "swap_all": (*swap_rows(rec.texts, rec.data.y_train, per_post=None), 1),
+    }
 
 
 def score_run(run: Run, data: Encoded, splits, suite: pd.DataFrame, dataset: str) -> dict:

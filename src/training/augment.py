@@ -64,10 +64,13 @@ def balance_rows(train_part: pd.DataFrame, labels: list[str], dataset: str) -> t
     return suite_rows(train_part[train_part["hate_target"] == 0], labels, dataset)
 
 
-def swap_rows(texts: list[str], y: np.ndarray, groups: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+def swap_rows(
+    texts: list[str], y: np.ndarray, groups: list[str] | None = None, per_post: int | None = 1, seed: int = 0
+) -> tuple[list[str], np.ndarray]:
     """(texts, (N, L) labels) of counterfactual copies: every text that names one of `groups` (default: the suite's
-    training groups, never a held-out one), once per other group, each mention of the first group it names replaced
-    by the same form (plural or singular) of the other, lower-cased; labels are the original's.
+    training groups, never a held-out one), `per_post` times (None: once per other group; else that many other
+    groups drawn without replacement, seeded), each mention of the first group it names replaced by the same form
+    (plural or singular) of the other, lower-cased; labels are the original's.
 
     The label-keeping assumption is the method's (Dixon et al. 2018; Garg et al. 2019): a post's hate does not
     depend on which group it targets.
@@ -75,13 +78,14 @@ def swap_rows(texts: list[str], y: np.ndarray, groups: list[str] | None = None) 
     groups = list(SPLIT_GROUPS["train"] if groups is None else groups)
     forms = {f: (g, k) for g in groups for k, f in enumerate(group_forms(g))}  # form -> (group, 0 plural / 1 singular)
     pattern = re.compile(r"\b(" + "|".join(sorted(forms, key=len, reverse=True)) + r")\b", re.IGNORECASE)
-    out, rows = [], []
+    out, rows, rng = [], [], random.Random(seed)
     for i, text in enumerate(texts):
         first = pattern.search(text)
         if first is None:
             continue
         source = forms[first.group(0).lower()][0]
-        for target in (g for g in groups if g != source):
+        others = [g for g in groups if g != source]
+        for target in others if per_post is None else rng.sample(others, min(per_post, len(others))):
             out.append(pattern.sub(lambda m, t=target, src=source: _swapped(m, forms, src, t), text))
             rows.append(i)
     return out, np.asarray(y, dtype=np.float32)[rows].reshape(len(rows), np.shape(y)[1])
