@@ -5,7 +5,8 @@ Two recipes: BaseAttention's BPE model (`recipe`) and BestResult's GloVe model (
 own rows for frequent unknown words, frozen PPMI columns, distillation from the cached teacher).
 
 Variants: "plain" (the recipe as saved), "suite" (+ the suite's training part, `suite_repeat` times), "balance"
-(+ only its non-hateful cases: Dixon et al.'s balancing), "noise" (+ a misspelled copy of the train split),
+(+ only its non-hateful cases: Dixon et al.'s balancing), "swap" / "swap_all" (+ counterfactual copies of the
+training posts that name a training group: `swap_variants`), "noise" (+ a misspelled copy of the train split),
 "bpedrop" (+ a copy of the train split in BPE-dropout pieces), and combinations joined by "+", e.g. "suite+noise".
 """
 
@@ -164,7 +165,8 @@ def table(results: dict[str, dict]) -> pd.DataFrame:
     for name, r in results.items():
         rows[name] = {m: f"{r[m]['mean']:.4f} ± {r[m]['std']:.4f}" for m in METRICS}
         if "plain" in results:
-            deltas = (*METRICS[:4], *METRICS[-2:])  # headline and split test AUC; not the training part's fit
+            # the headline four, AUC on posts naming no group and on validation; not the training part's fit
+            deltas = (*METRICS[:4], "test_macro_auc_other", "val_macro_auc")
             rows[name] |= {f"Δ {m}": r[m]["mean"] - results["plain"][m]["mean"] for m in deltas}
     return pd.DataFrame(rows).T
 

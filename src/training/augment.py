@@ -5,7 +5,7 @@
   identity groups, counter-speech, negations and profanity (Dixon et al. 2018's balancing, with sentences of our own).
 - `balance_rows`: the same without the hateful cases (non-hateful mentions of identity groups and the like only).
 - `swap_rows`: counterfactual copies of real training posts (counterfactual data augmentation): each post that
-  names a training group once per other training group, the group swapped, the labels kept.
+  names a training group again with another training group (or once per other group), the labels kept.
 - `char_noise`: random letter swaps, drops and additions inside words, for robustness to spelling variants.
 """
 
