@@ -180,3 +180,10 @@ def test_augmented_rows_entry_with_its_own_repeat() -> None:
     rows = {"suite": (["a b"], np.ones((1, 3))), "swap": (["abc", "abcd"], np.zeros((2, 3)), 1)}
     out = augmented(data, "suite+swap", [], rows, repeat=3, rate=0.1)
     assert len(out.train) == 3 + 3 + 2 and (out.y_train[-2:] == 0).all()
+
+
+def test_mitigation_cells_show_a_dash_for_undefined_or_missing_metrics() -> None:
+    from src.experiments.side_tables import _mean_std
+
+    assert _mean_std({"mean": 0.5, "std": 0.125}) == "0.5000 ± 0.1250"
+    assert _mean_std(None) is None and _mean_std({"mean": None, "std": None}) is None  # NaN is stored as null

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
@@ -116,14 +117,18 @@ def group_mentions(splits: Splits) -> dict:
         "n_test": int(len(named)),
         "n_naming_group": int(named.sum()),
         "positive_rate": {
-            lab: {"naming_group": float(y[named, j].mean()), "other": float(y[~named, j].mean())}
-            for j, lab in enumerate(labels)
+            lab: {"naming_group": _rate(y[named, j]), "other": _rate(y[~named, j])} for j, lab in enumerate(labels)
         },
         "mention_auc": {
             lab: float(roc_auc_score(y[:, j], named)) if 0 < y[:, j].sum() < len(y) else float("nan")
             for j, lab in enumerate(labels)
         },
     }
+
+
+def _rate(y: np.ndarray) -> float:
+    """Share of positives; NaN for no rows (e.g. a tiny split where no post names a group)."""
+    return float(y.mean()) if len(y) else float("nan")
 
 
 def goals(scores: dict[str, dict], params: dict[str, int], best: str, split: str = "heldout") -> dict:

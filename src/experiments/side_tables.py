@@ -57,8 +57,13 @@ def _seeds(sel: dict) -> str:
 
 
 def _mean_std(summary: dict | None) -> str | None:
-    """ "mean ± std" of a seed summary; None (a dash) for a metric that a results file from an older run lacks."""
-    return None if summary is None else f"{summary['mean']:.4f} ± {summary['std']:.4f}"
+    """ "mean ± std" of a seed summary; None (a dash) for a metric an older results file lacks or that has no value
+    (e.g. an AUC on a subset with one class only: NaN, stored as null)."""
+    if summary is None or summary.get("mean") is None:
+        return None
+    return (
+        f"{summary['mean']:.4f} ± {summary['std']:.4f}" if summary.get("std") is not None else f"{summary['mean']:.4f}"
+    )
 
 
 def _mentions(gm: dict, labels: list[str]) -> str:
