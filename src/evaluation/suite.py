@@ -212,9 +212,13 @@ def group_forms(group: str) -> list[str]:
     return [g, "woman"] if g == "women" else [g, g.removesuffix("s")]
 
 
-_NAMES_GROUP = re.compile(
-    r"\b(" + "|".join(sorted({f for g in GROUPS for f in group_forms(g)}, key=len)[::-1]) + r")\b"
-)
+def group_pattern(groups: list[str]) -> re.Pattern:
+    """One regex for every form of `groups` (`group_forms`), whole words, any case, longest form first."""
+    forms = sorted({f for g in groups for f in group_forms(g)}, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(map(re.escape, forms)) + r")\b", re.IGNORECASE)
+
+
+_NAMES_GROUP = group_pattern(GROUPS)
 
 
 def names_group(texts: list[str]) -> np.ndarray:
@@ -223,4 +227,4 @@ def names_group(texts: list[str]) -> np.ndarray:
     For evaluation only: it splits real posts (e.g. the test split) to show how much of a score rests on posts that
     name a group; no training step uses it.
     """
-    return np.array([_NAMES_GROUP.search(t.lower()) is not None for t in texts], dtype=bool)
+    return np.array([_NAMES_GROUP.search(t) is not None for t in texts], dtype=bool)

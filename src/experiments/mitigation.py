@@ -87,16 +87,19 @@ def swap_variants(rec: Recipe) -> dict[str, tuple]:
     }
 
 
-def score_run(run: Run, data: Encoded, splits, suite: pd.DataFrame, dataset: str) -> dict:
+def score_run(
+    run: Run, data: Encoded, splits, suite: pd.DataFrame, dataset: str, named: np.ndarray | None = None
+) -> dict:
     """Test macro AUC (all posts, those naming a group, the rest) and suite metrics (held-out part, then training
-    part) of one run, at its validation-tuned thresholds."""
+    part) of one run, at its validation-tuned thresholds. `named`: `names_group` of the test texts (None: found
+    here; `study` finds it once for all its runs)."""
     labels, derived = list(splits.spec.labels), dict(splits.spec.derived)
     ev = evaluate_model(data.y_val, run.p_val, data.y_test, run.p_test, labels, derived)
     dthr = {k: v["threshold"] for k, v in ev["validation"]["derived"].items()}
     pred = Predictor(run.model, data.tokenizer, labels, ev["validation"]["at_tuned"]["thresholds"], derived, dthr)
     view = suite_view(pred.predict, dataset)
     s, tr = score_suite(view, suite, "heldout"), score_suite(view, suite, "train")
-    named = names_group(list(splits.test["text"]))
+    named = names_group(list(splits.test["text"])) if named is None else named
     return {
         "test_macro_auc": ev["test"]["roc_auc"]["macro"],
         "accuracy": s["accuracy"],
@@ -106,7 +109,7 @@ def score_run(run: Run, data: Encoded, splits, suite: pd.DataFrame, dataset: str
         "train_part_identity_fpr": tr["identity_fpr"]["overall"],
         "test_macro_auc_naming_group": macro_auc(data.y_test[named], run.p_test[named]),
         "test_macro_auc_other": macro_auc(data.y_test[~named], run.p_test[~named]),
-        "val_macro_auc": macro_auc(data.y_val, run.p_val),
+        "val_macro_auc": ev["validation"]["roc_auc"]["macro"],
         "by_functionality": s["by_functionality"],
     }
 
@@ -130,9 +133,9 @@ def study(recipe: Recipe, variants: dict[str, Encoded], seeds: list[int], worker
     runs = dict(
         zip(keys, recipe.train([recipe.job(variants[n], s, f"{n} s{s}") for n, s in keys], workers), strict=True)
     )
-    out = {}
+    out, named = {}, names_group(list(ctx["splits"].test["text"]))
     for name, d in variants.items():
-        scored = {s: score_run(runs[(name, s)], recipe.data, **ctx) for s in seeds}
+        scored = {s: score_run(runs[(name, s)], recipe.data, named=named, **ctx) for s in seeds}
         out[name] = {m: seed_summary({s: x[m] for s, x in scored.items()}) for m in METRICS}
         funcs = next(iter(scored.values()))["by_functionality"]
         out[name]["by_functionality"] = {

@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from src.evaluation.suite import SPLIT_GROUPS, group_forms
+from src.evaluation.suite import SPLIT_GROUPS, group_forms, group_pattern
 
 # Suite functionality -> dataset labels set to 1 (the rest 0). GHC: hd = hate speech, cv = call for violence,
 # vo = vulgar/offensive. Jigsaw: an insult aimed at a person is toxic and an insult without being hate.
@@ -77,7 +77,7 @@ def swap_rows(
     """
     groups = list(SPLIT_GROUPS["train"] if groups is None else groups)
     forms = {f: (g, k) for g in groups for k, f in enumerate(group_forms(g))}  # form -> (group, 0 plural / 1 singular)
-    pattern = re.compile(r"\b(" + "|".join(sorted(forms, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+    pattern = group_pattern(groups)
     out, rows, rng = [], [], random.Random(seed)
     for i, text in enumerate(texts):
         first = pattern.search(text)
