@@ -152,6 +152,16 @@ def test_seed_ranking_picks_lowest_training_rate_within_the_validation_margin() 
     assert table.count("\n| ") == 5  # header + 4 seeds
 
 
+def test_pick_seed_rule_on_unsorted_seeds_and_ties() -> None:
+    from src.experiments.behaviour import pick_seed
+
+    val = {7: 0.880, 3: 0.8755, 5: 0.870}  # seed 5 is 0.010 below the best: never eligible at slack 0.005
+    fpr = {7: 0.4, 3: 0.2, 5: 0.0}
+    assert pick_seed(val, fpr) == 3
+    assert pick_seed(val, fpr, slack=0.0) == 7 and pick_seed(val, fpr, slack=0.02) == 5
+    assert pick_seed({4: 0.88, 2: 0.88}, {4: 0.3, 2: 0.3}) == 2  # a tie goes to the smaller seed
+
+
 def test_swap_rows_counterfactual_copies_of_training_groups_only() -> None:
     from src.evaluation.suite import SPLIT_GROUPS
     from src.training.augment import swap_rows

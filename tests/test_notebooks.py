@@ -54,6 +54,15 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
     if stem == "BestResult":  # the fixture's stand-in teacher cache was found and every alpha was tried
         kd = doc["distillation"]
         assert "synthetic stand-in" in kd["teacher"] and len(kd["val_macro_auc_by_alpha"]) == 3, kd
+        # the saved seed: one of the seeds, chosen by the rule from what the results file records, stored in the checkpoint
+        from src.experiments.behaviour import pick_seed
+        from src.serving import checkpoint
+
+        sc = doc["seed_choice"]
+        val, fpr = ({int(k): v for k, v in sc[key].items()} for key in ("val_macro_auc", "train_part_identity_fpr"))
+        assert sc["saved_seed"] == pick_seed(val, fpr, sc["rule_slack"]) and all(0 <= x <= 1 for x in fpr.values())
+        ck = checkpoint.load(results.parent / "models" / f"bestresult_{dataset}.pt", labels=labels)[2]
+        assert ck["meta"]["seed"] == sc["saved_seed"]
     for name, m in doc["models"].items():
         if m.get("skipped"):  # optional extras absent (Teacher without transformers): says so, scores nothing
             assert m.get("note"), name

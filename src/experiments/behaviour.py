@@ -36,6 +36,23 @@ def suite_view(predict: Callable[[list[str]], pd.DataFrame], dataset: str) -> Ca
     return view
 
 
+def tuned_view(model, tokenizer, ev: dict, spec, dataset: str) -> Callable[[list[str]], pd.DataFrame]:
+    """`suite_view` of a trained model at its validation-tuned thresholds (`ev`: its `evaluate_model` dict)."""
+    from src.serving.predict import Predictor
+
+    labels, derived = list(spec.labels), dict(spec.derived)
+    dthr = {k: v["threshold"] for k, v in ev["validation"]["derived"].items()}
+    pred = Predictor(model, tokenizer, labels, ev["validation"]["at_tuned"]["thresholds"], derived, dthr)
+    return suite_view(pred.predict, dataset)
+
+
+def pick_seed(val_auc: dict[int, float], train_fpr: dict[int, float], slack: float = 0.005) -> int:
+    """The seed a validation-only rule saves: the lowest identity FPR on the suite's training part among seeds
+    within `slack` of the best validation macro AUC (ties: the smaller seed). The held-out part is never read."""
+    best = max(val_auc.values())
+    return min((s for s, a in val_auc.items() if a >= best - slack), key=lambda s: (train_fpr[s], s))
+
+
 def saved_models(models: Path, dataset: str) -> dict[str, Path]:
     """{short name: checkpoint} of every saved encoder for `dataset` (models/<name>_<dataset>.pt), sorted."""
     return {p.name.removesuffix(f"_{dataset}.pt"): p for p in sorted(models.glob(f"*_{dataset}.pt"))}

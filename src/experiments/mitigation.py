@@ -22,9 +22,8 @@ import pandas as pd
 from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.suite import names_group
 from src.evaluation.suite_score import score_suite
-from src.experiments.behaviour import suite_view
+from src.experiments.behaviour import pick_seed, tuned_view
 from src.experiments.runs import Encoded, Run, train_many
-from src.serving.predict import Predictor
 from src.training.augment import char_noise, swap_rows
 from src.training.loop import TrainConfig, macro_auc
 
@@ -95,9 +94,7 @@ def score_run(
     here; `study` finds it once for all its runs)."""
     labels, derived = list(splits.spec.labels), dict(splits.spec.derived)
     ev = evaluate_model(data.y_val, run.p_val, data.y_test, run.p_test, labels, derived)
-    dthr = {k: v["threshold"] for k, v in ev["validation"]["derived"].items()}
-    pred = Predictor(run.model, data.tokenizer, labels, ev["validation"]["at_tuned"]["thresholds"], derived, dthr)
-    view = suite_view(pred.predict, dataset)
+    view = tuned_view(run.model, data.tokenizer, ev, splits.spec, dataset)
     s, tr = score_suite(view, suite, "heldout"), score_suite(view, suite, "train")
     named = names_group(list(splits.test["text"])) if named is None else named
     return {
@@ -149,17 +146,17 @@ def seed_ranking(result: dict, val_slack: float = 0.005) -> dict:
     """Could the suite's training part, which any training step may use, choose among seeds of one variant?
 
     `result`: one variant of `study` (runs that never trained on the training part). Returns each seed's identity
-    FPR on the training and held-out parts, the Spearman rank correlation of the two, and the seed a validation-only
-    rule picks: the lowest training-part rate among seeds within `val_slack` of the best validation macro AUC.
+    FPR on the training and held-out parts, the Spearman rank correlation of the two, and the seed
+    `behaviour.pick_seed` (BestResult's rule for the saved seed) picks.
     """
     from scipy.stats import spearmanr
 
     keys = ("train_part_identity_fpr", "identity_fpr", "accuracy", "test_macro_auc", "val_macro_auc")
     seeds, v = result["identity_fpr"]["seeds"], {k: result[k]["values"] for k in keys}
     rho = float(spearmanr(v["train_part_identity_fpr"], v["identity_fpr"]).statistic) if len(seeds) > 2 else None
-    ok = [i for i, a in enumerate(v["val_macro_auc"]) if a >= max(v["val_macro_auc"]) - val_slack]
-    pick = min(ok, key=lambda i: (v["train_part_identity_fpr"][i], i))
-    return {"seeds": seeds, **v, "spearman": rho, "val_slack": val_slack, "pick": seeds[pick]}
+    val, train_fpr = (dict(zip(seeds, v[k], strict=True)) for k in ("val_macro_auc", "train_part_identity_fpr"))
+    pick = pick_seed(val, train_fpr, val_slack)
+    return {"seeds": seeds, **v, "spearman": rho, "val_slack": val_slack, "pick": pick}
 
 
 def table(results: dict[str, dict]) -> pd.DataFrame:
