@@ -262,3 +262,23 @@ def test_glove_model_with_corpus_columns_round_trips(tmp_path: Path):
     x = torch.tensor([[2, 3, 6, 0]])  # (B, T)
     torch.testing.assert_close(back(x), model(x))
     assert back.embed.spec["corpus_dim"] == 2
+
+
+def test_readme_cli_example_matches_the_committed_model():
+    """README's command-line example shows real output of models/bestresult_ghc.pt: rerun it and compare."""
+    import re
+
+    readme, path = (ROOT / "README.md").read_text(), ROOT / "models" / "bestresult_ghc.pt"
+    if not path.is_file():
+        pytest.skip("models/bestresult_ghc.pt absent")
+    m = re.search(
+        r"printf '([^']*)' \\\n\s*\| python -m src\.serving\.predict --model (\S+)\n```\n\n```text\n(.*?)```",
+        readme,
+        re.S,
+    )
+    assert m, "README's predict example (printf ... | python -m src.serving.predict) not found"
+    res = cli("--model", str(ROOT / m.group(2)), stdin=m.group(1).replace("\\n", "\n").encode())
+    assert res.returncode == 0, res.stderr.decode()
+    shown, got = (pd.read_csv(io.StringIO(t)) for t in (m.group(3), res.stdout.decode()))
+    assert list(shown.columns) == list(got.columns) and len(shown) == len(got)
+    assert np.allclose(shown.to_numpy(dtype=float), got.to_numpy(dtype=float), atol=1e-6), "README example is stale"

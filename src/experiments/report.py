@@ -112,7 +112,7 @@ def table_headline(docs: dict[str, dict | None]) -> str:
         rows.append([nb, doc["best"], doc.get("dataset"), dig(best, "params", "total"), size, auc, spread, hate_f1])
     if not rows:
         return NOT_RUN
-    head = ["notebook", "best model", "dataset", "params", "size", "test ROC AUC macro (first seed/run)"]
+    head = ["notebook", "best model", "dataset", "params", "size", "test ROC AUC macro (saved seed / run)"]
     head += ["over seeds: mean ± std", "test hate F1 (tuned)"]
     return md_table(head, rows)
 
