@@ -202,3 +202,21 @@ def test_group_mentions_rates_and_indicator_auc(ghc_dir: Path) -> None:
     assert gm["positive_rate"]["hd"]["other"] == pytest.approx(y[3:, 0].mean())
     assert list(gm["mention_auc"]) == list(splits.spec.labels)
     assert all(np.isnan(a) or 0 <= a <= 1 for a in gm["mention_auc"].values())
+
+
+def test_group_train_rates_counts_posts_and_their_hate_share(ghc_dir: Path) -> None:
+    from src.data.datasets import label_matrix, load_splits
+    from src.experiments.behaviour import group_train_rates
+
+    splits = load_splits("ghc", root=ghc_dir)
+    n = len(splits.train)
+    splits.train["text"] = (
+        ["Those Jews again."] * 4 + ["A Muslim neighbour waved."] * 2 + ["I fixed my bike."] * (n - 6)
+    )
+    rates = group_train_rates(splits, "ghc")
+    hate = label_matrix(splits.train, ["hd", "cv"]).max(axis=1)  # GHC's derived hate = max(hd, cv)
+    assert set(rates) == set(SPLIT_GROUPS["train"]) | set(SPLIT_GROUPS["heldout"])
+    assert (rates["Jews"]["part"], rates["Jews"]["n_posts"]) == ("heldout", 4)
+    assert rates["Jews"]["hate_rate"] == pytest.approx(hate[:4].mean())
+    assert (rates["Muslims"]["part"], rates["Muslims"]["n_posts"]) == ("train", 2)
+    assert rates["women"]["n_posts"] == 0 and np.isnan(rates["women"]["hate_rate"])

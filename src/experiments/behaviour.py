@@ -11,7 +11,7 @@ from sklearn.metrics import roc_auc_score
 
 from src.data.datasets import Splits, label_matrix
 from src.evaluation.metrics import evaluate_model
-from src.evaluation.suite import SPLIT_GROUPS, names_group
+from src.evaluation.suite import SPLIT_GROUPS, group_pattern, names_group
 from src.evaluation.suite_score import flags_from_probs, score_suite
 from src.experiments import baseline_model
 from src.models.tfidf import TfidfConfig
@@ -141,6 +141,23 @@ def group_mentions(splits: Splits) -> dict:
             for j, lab in enumerate(labels)
         },
     }
+
+
+def group_train_rates(splits: Splits, dataset: str) -> dict[str, dict]:
+    """What the train split teaches about each suite group: {group: {"part", "n_posts", "hate_rate"}}, the train
+    posts that name it (plural or singular, any case) and the share of them positive for the label the suite's
+    `hate` reads (`SUITE_LABELS`; a derived label is the max of its members). Evaluation only: it reads the
+    train split, it adds nothing to it."""
+    name, labels = SUITE_LABELS[dataset]["hate"], list(splits.spec.labels)
+    members = dict(splits.spec.derived).get(name, (name,))
+    hate = label_matrix(splits.train, labels)[:, [labels.index(m) for m in members]].max(axis=1).astype(np.float64)
+    texts, out = list(splits.train["text"]), {}
+    for part, groups in SPLIT_GROUPS.items():
+        for g in groups:
+            pattern = group_pattern([g])
+            named = np.array([pattern.search(t) is not None for t in texts], dtype=bool)
+            out[g] = {"part": part, "n_posts": int(named.sum()), "hate_rate": _rate(hate[named])}
+    return out
 
 
 def _rate(y: np.ndarray) -> float:
