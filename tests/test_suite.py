@@ -211,12 +211,19 @@ def test_group_train_rates_counts_posts_and_their_hate_share(ghc_dir: Path) -> N
     splits = load_splits("ghc", root=ghc_dir)
     n = len(splits.train)
     splits.train["text"] = (
-        ["Those Jews again."] * 4 + ["A Muslim neighbour waved."] * 2 + ["I fixed my bike."] * (n - 6)
+        ["Those Jews again."] * 4
+        + ["A Muslim neighbour waved."] * 2
+        + ["Jews and MUSLIMS met."]
+        + ["I fixed it."] * (n - 7)
     )
     rates = group_train_rates(splits, "ghc")
     hate = label_matrix(splits.train, ["hd", "cv"]).max(axis=1)  # GHC's derived hate = max(hd, cv)
     assert set(rates) == set(SPLIT_GROUPS["train"]) | set(SPLIT_GROUPS["heldout"])
-    assert (rates["Jews"]["part"], rates["Jews"]["n_posts"]) == ("heldout", 4)
-    assert rates["Jews"]["hate_rate"] == pytest.approx(hate[:4].mean())
-    assert (rates["Muslims"]["part"], rates["Muslims"]["n_posts"]) == ("train", 2)
+    assert (rates["Jews"]["part"], rates["Jews"]["n_posts"]) == (
+        "heldout",
+        5,
+    )  # a post naming two groups counts for both
+    assert rates["Jews"]["hate_rate"] == pytest.approx(hate[[0, 1, 2, 3, 6]].mean())
+    assert (rates["Muslims"]["part"], rates["Muslims"]["n_posts"]) == ("train", 3)
+    assert rates["Muslims"]["hate_rate"] == pytest.approx(hate[4:7].mean())
     assert rates["women"]["n_posts"] == 0 and np.isnan(rates["women"]["hate_rate"])
