@@ -8,8 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from src.experiments.behaviour import pick_seed
 from src.experiments.notebooks import run
 from src.experiments.profiles import PROFILES
+from src.serving import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 # Pipeline order (as `make report`): later notebooks read earlier notebooks' results files.
@@ -55,9 +57,6 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
         kd = doc["distillation"]
         assert "synthetic stand-in" in kd["teacher"] and len(kd["val_macro_auc_by_alpha"]) == 3, kd
         # the saved seed: one of the seeds, chosen by the rule from what the results file records, stored in the checkpoint
-        from src.experiments.behaviour import pick_seed
-        from src.serving import checkpoint
-
         sc = doc["seed_choice"]
         val, fpr = ({int(k): v for k, v in sc[key].items()} for key in ("val_macro_auc", "train_part_identity_fpr"))
         assert sc["saved_seed"] == pick_seed(val, fpr, sc["rule_slack"]) and all(0 <= x <= 1 for x in fpr.values())

@@ -218,7 +218,14 @@ def group_pattern(groups: list[str]) -> re.Pattern:
     return re.compile(r"\b(" + "|".join(map(re.escape, forms)) + r")\b", re.IGNORECASE)
 
 
-_NAMES_GROUP = group_pattern(GROUPS)
+def groups_named(texts: list[str], groups: list[str]) -> np.ndarray:
+    """(N, G) bool: which of `groups` each text names (any form of `group_forms`, any case), in one regex pass."""
+    column = {f: j for j, g in enumerate(groups) for f in group_forms(g)}
+    pattern, out = group_pattern(groups), np.zeros((len(texts), len(groups)), dtype=bool)
+    for i, text in enumerate(texts):
+        for m in pattern.finditer(text):
+            out[i, column[m.group(0).lower()]] = True
+    return out
 
 
 def names_group(texts: list[str]) -> np.ndarray:
@@ -227,4 +234,4 @@ def names_group(texts: list[str]) -> np.ndarray:
     For evaluation only: it splits real posts (e.g. the test split) to show how much of a score rests on posts that
     name a group; no training step uses it.
     """
-    return np.array([_NAMES_GROUP.search(t) is not None for t in texts], dtype=bool)
+    return groups_named(texts, GROUPS).any(axis=1)

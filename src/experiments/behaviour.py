@@ -1,4 +1,5 @@
-"""Behaviour notebook glue: every saved model and TF-IDF + LR scored on the functional suite and on the test split."""
+"""Behaviour notebook glue: every saved model and TF-IDF + LR scored on the functional suite and on the test split;
+also the seed rule BestResult saves its model by (`pick_seed`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 
 from src.data.datasets import Splits, label_matrix
 from src.evaluation.metrics import evaluate_model
-from src.evaluation.suite import SPLIT_GROUPS, group_forms, group_pattern, names_group
+from src.evaluation.suite import SPLIT_GROUPS, groups_named, names_group
 from src.evaluation.suite_score import flags_from_probs, score_suite
 from src.experiments import baseline_model
 from src.models.tfidf import TfidfConfig
@@ -152,12 +153,7 @@ def group_train_rates(splits: Splits, dataset: str) -> dict[str, dict]:
     members = dict(splits.spec.derived).get(name, (name,))
     hate = label_matrix(splits.train, labels)[:, [labels.index(m) for m in members]].max(axis=1).astype(np.float64)
     parts = {g: part for part, groups in SPLIT_GROUPS.items() for g in groups}
-    group_of = {f: g for g in parts for f in group_forms(g)}
-    pattern, col = group_pattern(list(parts)), {g: j for j, g in enumerate(parts)}
-    named = np.zeros((len(splits.train), len(parts)), dtype=bool)  # (N, G): one regex pass over the split
-    for i, text in enumerate(splits.train["text"]):
-        for m in pattern.finditer(text):
-            named[i, col[group_of[m.group(0).lower()]]] = True
+    named = groups_named(list(splits.train["text"]), list(parts))  # (N, G)
     return {
         g: {"part": part, "n_posts": int(named[:, j].sum()), "hate_rate": _rate(hate[named[:, j]])}
         for j, (g, part) in enumerate(parts.items())
