@@ -10,7 +10,7 @@ NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult Shrink Behavio
 # under $(RUN_DIR) (git-ignored), so a Jigsaw run never overwrites what GHC committed.
 RUN_DIR ?= runs/$(DATASET)
 OUT_ARG := $(if $(filter ghc,$(DATASET)),,--out $(RUN_DIR))
-# Notebook parameter profile (src/experiments/profiles.py): full on ghc, hour (Jigsaw-size cuts) otherwise.
+# Notebook parameter profile (src/apps/profiles.py): full on ghc, hour (Jigsaw-size cuts) otherwise.
 PROFILE ?=
 PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
 # `make scale`: proxy size (1.0 = Jigsaw's 159,571 + 153,164 rows), its run folder and the summary file.
@@ -37,25 +37,25 @@ test: venv
 
 lint: venv
 	$(PY) -m ruff check src tests notebooks && $(PY) -m ruff format --check src tests notebooks
-	$(PY) -m src.experiments.notebooks check notebooks/*.ipynb
+	$(PY) -m src.apps.notebooks check notebooks/*.ipynb
 
 format: venv
 	$(PY) -m ruff format src tests notebooks && $(PY) -m ruff check --fix src tests notebooks
 
 # Executes every notebook top to bottom on $(DATASET), then regenerates the report's tables.
 report: venv
-	$(PY) -m src.experiments.pipeline --dataset $(DATASET) $(OUT_ARG) --notebooks $(NOTEBOOKS) $(PROFILE_ARG)
+	$(PY) -m src.apps.pipeline --dataset $(DATASET) $(OUT_ARG) --notebooks $(NOTEBOOKS) $(PROFILE_ARG)
 
 # BENCH_ARGS, e.g. --dask-rows 1000000 (default 10,000,000) or --quick.
 bench: venv
-	$(PY) -m src.evaluation.bench --dataset $(DATASET) $(BENCH_ARGS)
+	$(PY) -m src.apps.bench --dataset $(DATASET) $(BENCH_ARGS)
 
 # The whole report on a Jigsaw-shaped proxy built from GHC text, timed per notebook -> $(SCALE_OUT).
 scale: venv
 	$(PY) -m src.data.proxy jigsaw $(SCALE_DIR)/data/jigsaw --source $(TOXIC_DATA_DIR)/ghc --scale $(SCALE) --force
-	TOXIC_DATA_DIR=$(abspath $(SCALE_DIR))/data $(PY) -m src.experiments.pipeline --dataset jigsaw \
+	TOXIC_DATA_DIR=$(abspath $(SCALE_DIR))/data $(PY) -m src.apps.pipeline --dataset jigsaw \
 	  --out $(SCALE_DIR) --notebooks $(NOTEBOOKS) $(PROFILE_ARG)
-	$(PY) -m src.experiments.scale summarize --results $(SCALE_DIR)/results --data-root $(SCALE_DIR)/data \
+	$(PY) -m src.apps.scale summarize --results $(SCALE_DIR)/results --data-root $(SCALE_DIR)/data \
 	  --out $(SCALE_OUT)
 
 # JupyterLab on the notebooks, with the project's kernel ("toxic-small (.venv)") selected.

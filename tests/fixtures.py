@@ -120,8 +120,8 @@ def write_jigsaw(root: Path, n_train: int = 400, n_test: int = 120, seed: int = 
 def write_teacher_oof_cache(models: Path, dataset: str) -> Path:
     """A stand-in out-of-fold teacher cache for the fixture splits ($TOXIC_DATA_DIR): noisy, blurred labels."""
     from src.data.datasets import label_matrix, load_splits
+    from src.studies.teacher_oof import cache_name
     from src.training.teacher_cache import save_cache, splits_fingerprint
-    from src.training.teacher_oof import cache_name
 
     s = load_splits(dataset, seed=0)
     labels = list(s.spec.labels)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from src.evaluation.suite import SPLIT_GROUPS, build_suite, training_sentences
-from src.experiments.mitigation import augmented
-from src.experiments.runs import Encoded
+from src.data.groups import SPLIT_GROUPS
+from src.evaluation.suite import build_suite, training_sentences
+from src.studies.mitigation import augmented
+from src.studies.runs import Encoded
 from src.training.augment import balance_rows, char_noise, suite_rows
 
 
@@ -84,13 +85,13 @@ def test_glove_recipe_rebuilds_the_saved_vocabulary_and_labels_added_rows(toxic_
 
     from src.data.datasets import load_splits
     from src.data.glove import WordTokenizer
-    from src.experiments.glove_runs import write_synthetic_glove
-    from src.experiments.mitigation import glove_recipe
     from src.models.encoder import Encoder, ModelConfig
     from src.models.glove_embedding import GloveEmbedding
     from src.serving import checkpoint
+    from src.studies.bestresult import write_synthetic_glove
+    from src.studies.mitigation import glove_recipe
+    from src.studies.teacher_oof import cache_name
     from src.training.loop import TrainConfig
-    from src.training.teacher_oof import cache_name
     from tests.fixtures import write_ghc, write_teacher_oof_cache
 
     write_ghc(toxic_env["data"])
@@ -132,8 +133,8 @@ def _study_result(**values) -> dict:
 
 
 def test_seed_ranking_picks_lowest_training_rate_within_the_validation_margin() -> None:
-    from src.experiments.mitigation import seed_ranking
-    from src.experiments.side_tables import _seeds
+    from src.report.side_tables import _seeds
+    from src.studies.mitigation import seed_ranking
 
     res = _study_result(
         train_part_identity_fpr=[0.5, 0.1, 0.3, 0.4],
@@ -153,7 +154,7 @@ def test_seed_ranking_picks_lowest_training_rate_within_the_validation_margin() 
 
 
 def test_pick_seed_rule_on_unsorted_seeds_and_ties() -> None:
-    from src.experiments.behaviour import pick_seed
+    from src.studies.behaviour import pick_seed
 
     val = {7: 0.880, 3: 0.8755, 5: 0.870}  # seed 5 is 0.010 below the best: never eligible at slack 0.005
     fpr = {7: 0.4, 3: 0.2, 5: 0.0}
@@ -163,7 +164,6 @@ def test_pick_seed_rule_on_unsorted_seeds_and_ties() -> None:
 
 
 def test_swap_rows_counterfactual_copies_of_training_groups_only() -> None:
-    from src.evaluation.suite import SPLIT_GROUPS
     from src.training.augment import swap_rows
 
     train, held = SPLIT_GROUPS["train"], SPLIT_GROUPS["heldout"]
@@ -193,7 +193,7 @@ def test_augmented_rows_entry_with_its_own_repeat() -> None:
 
 
 def test_mitigation_cells_show_a_dash_for_undefined_or_missing_metrics() -> None:
-    from src.experiments.side_tables import _mean_std
+    from src.report.side_tables import _mean_std
 
     assert _mean_std({"mean": 0.5, "std": 0.125}) == "0.5000 ± 0.1250"
     assert _mean_std(None) is None and _mean_std({"mean": None, "std": None}) is None  # NaN is stored as null

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+from src.apps.bench import run, synthetic_comments
 from src.data.datasets import load_splits
 from src.data.tokenizers import BPETokenizer
-from src.evaluation.bench import run, synthetic_comments
-from src.experiments.runs import encode, train_run
 from src.models.encoder import ModelConfig
 from src.serving import checkpoint
+from src.studies.runs import encode, train_run
 from src.training.loop import TrainConfig
 
 ROW_KEYS = {
@@ -105,7 +105,7 @@ def _check_serving(doc: dict) -> None:
 
 
 def test_bench_table_renders(tmp_path):
-    from src.experiments.report_bench import table_bench
+    from src.report.bench_tables import table_bench
 
     assert table_bench(tmp_path) == "(not run yet)"
     doc = {"dataset": "ghc", "models": {"m": {"backend": "torch", "params": 5}}, "goals": {}, "dask": None}

@@ -13,17 +13,17 @@ from src.evaluation.curves import label_view, pr_curves
 from src.evaluation.interpret import attention_received, plot_attention, probe_table
 from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.probes import PROBES
-from src.experiments.glove_runs import (
+from src.evaluation.records import seed_record
+from src.models.encoder import ModelConfig
+from src.models.size import state_bytes
+from src.studies.bestresult import (
     corpus_vectors,
     pick_blend_weight,
     train_glove,
     train_glove_many,
     write_synthetic_glove,
 )
-from src.experiments.results import seed_record
-from src.experiments.tables import REPORT_JIGSAW, best_row, seed_table, side_by_side, summary_row
-from src.models.encoder import ModelConfig
-from src.models.size import state_bytes
+from src.studies.tables import REPORT_JIGSAW, best_row, seed_table, side_by_side, summary_row
 from src.training.loop import TrainConfig
 from tests.fixtures import loop_and_pool
 

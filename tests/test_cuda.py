@@ -35,8 +35,8 @@ def _probs(path: Path, device: str, texts: list[str]) -> np.ndarray:
 
 def test_bpe_model_trains_on_cuda_and_serves_on_both(splits, tmp_path: Path) -> None:
     from src.data.tokenizers import BPETokenizer
-    from src.experiments.runs import encode, train_run
     from src.models.encoder import ModelConfig
+    from src.studies.runs import encode, train_run
 
     tok = BPETokenizer.train(list(splits.train["text"]), 300, max_len=64)
     cfg = ModelConfig(vocab_size=tok.vocab_size, n_labels=3, d_model=16, n_heads=2, d_ff=32, score="scaled_dot")
@@ -50,8 +50,8 @@ def test_bpe_model_trains_on_cuda_and_serves_on_both(splits, tmp_path: Path) -> 
 
 def test_glove_model_distils_on_cuda(splits, tmp_path: Path) -> None:
     from src.data.glove import WordTokenizer
-    from src.experiments.glove_runs import corpus_vectors, train_glove, write_synthetic_glove
     from src.models.encoder import ModelConfig
+    from src.studies.bestresult import corpus_vectors, train_glove, write_synthetic_glove
 
     texts = {k: list(getattr(splits, k)["text"]) for k in ("train", "val", "test")}
     vectors = write_synthetic_glove(texts["train"], tmp_path / "g.txt")

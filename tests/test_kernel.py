@@ -9,7 +9,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 from src import ROOT
-from src.experiments.notebooks import KERNEL, KERNELSPEC, kernel_name
+from src.apps.notebooks import KERNEL, KERNELSPEC, kernel_name
 
 
 def test_project_kernel_is_installed_in_this_environment() -> None:

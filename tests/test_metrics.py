@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from src.common.results import read_results, write_results
 from src.evaluation.metrics import (
     best_f1_threshold,
     derive,
@@ -18,7 +19,7 @@ from src.evaluation.metrics import (
     per_label_table,
     tune_thresholds,
 )
-from src.experiments.results import model_entry, read_results, write_results
+from src.evaluation.records import model_entry
 
 LABELS = ["a", "b"]
 # Rows: a positive in rows 0 and 2, b positive in rows 1 and 2.

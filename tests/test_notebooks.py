@@ -8,10 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from src.experiments.behaviour import pick_seed
-from src.experiments.notebooks import run
-from src.experiments.profiles import PROFILES
+from src.apps.notebooks import run
+from src.apps.profiles import PROFILES
 from src.serving import checkpoint
+from src.studies.behaviour import pick_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 # Pipeline order (as `make report`): later notebooks read earlier notebooks' results files.

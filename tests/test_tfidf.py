@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from src.data.datasets import load_splits
-from src.experiments import baseline_model
 from src.models.tfidf import TfidfConfig, TfidfLR
+from src.studies import baseline as baseline_model
 from tests.fixtures import write_ghc
 
 CFG = TfidfConfig(max_features=2_000)

@@ -177,7 +177,7 @@ def test_train_many_in_two_processes_equals_a_loop(tok):
     """BPE runs side by side in spawned workers (the tokenizer pickles by its state) equal a one-thread loop."""
     import pickle
 
-    from src.experiments.runs import Encoded, train_many
+    from src.studies.runs import Encoded, train_many
 
     texts, y = tiny_corpus()
     ids = tok.encode(texts)

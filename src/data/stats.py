@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from src.common.results import results_dir, write_json
 from src.data.datasets import Splits
-from src.experiments.results import results_dir
 
 _WORD = re.compile(r"[a-zA-Z]+")
 QUANTILES = (0.5, 0.9, 0.95, 0.99)  # 0.9 is the report's choice (200 tokens on Jigsaw)
@@ -100,7 +99,4 @@ def write_lookatdata(
         "length_quantiles": {tok: {q: float(v) for q, v in row.items()} for tok, row in quantiles.iterrows()},
         **extra,
     }
-    out = results_dir() / "LookAtData.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(doc, indent=1) + "\n")
-    return out
+    return write_json(results_dir() / "LookAtData.json", doc)

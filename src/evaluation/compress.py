@@ -16,8 +16,8 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
+from src.common.results import results_dir
 from src.evaluation.metrics import evaluate_model
-from src.experiments.results import results_dir
 from src.models.size import serialized_bytes, state_bytes
 from src.training.loop import TrainConfig, fit, pad, predict_proba
 

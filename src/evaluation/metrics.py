@@ -8,8 +8,9 @@ from sklearn.metrics import (
     average_precision_score,
     precision_recall_curve,
     precision_recall_fscore_support,
-    roc_auc_score,
 )
+
+from src.common.auc import label_auc
 
 
 def seed_summary(by_seed: dict) -> dict:
@@ -25,11 +26,6 @@ def seed_summary(by_seed: dict) -> dict:
         "mean": float(np.mean(v)),
         "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
     }
-
-
-def _auc(y: np.ndarray, p: np.ndarray) -> float:
-    # A label with one class only in a (tiny) split has no AUC; NaN keeps tables honest.
-    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
 
 
 def _ap(y: np.ndarray, p: np.ndarray) -> float:
@@ -82,11 +78,11 @@ def evaluate(
 ) -> dict:
     """All metrics of one split in the results-file shape `M` (see README: Results files)."""
     y, p = np.asarray(y).astype(int), np.asarray(p, dtype=np.float64)
-    per_auc = {name: _auc(y[:, j], p[:, j]) for j, name in enumerate(labels)}
+    per_auc = {name: label_auc(y[:, j], p[:, j]) for j, name in enumerate(labels)}
     per_ap = {name: _ap(y[:, j], p[:, j]) for j, name in enumerate(labels)}
     m: dict = {
         "roc_auc": {
-            "micro": _auc(y.ravel(), p.ravel()),
+            "micro": label_auc(y.ravel(), p.ravel()),
             "macro": float(np.nanmean(list(per_auc.values()))),
             "per_label": per_auc,
         },
@@ -105,7 +101,7 @@ def evaluate(
         for name in derived:
             t = (derived_thresholds or {}).get(name, 0.5)
             f1 = precision_recall_fscore_support(dy[name], dp[name] >= t, average="binary", zero_division=0)[2]
-            m["derived"][name] = {"roc_auc": _auc(dy[name], dp[name]), "f1_at_tuned": float(f1), "threshold": float(t)}
+            m["derived"][name] = {"roc_auc": label_auc(dy[name], dp[name]), "f1_at_tuned": float(f1), "threshold": float(t)}
     return m
 
 

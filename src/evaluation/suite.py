@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from src.evaluation.suite_templates import GROUP_KINDS, GROUPS, PREFIX, SLOTS, TEMPLATES
+from src.data.groups import GROUPS, HELDOUT_GROUPS, groups_named, heldout_half
+from src.evaluation.suite_templates import PREFIX, SLOTS, TEMPLATES
 
-SPLIT_SEED = 11  # fixed: the held-out halves must not move when the suite is rebuilt with another seed
 SPELLING = ["spelling_swap", "spelling_drop", "spelling_add", "spelling_space", "spelling_leet"]
 FUNCTIONALITIES: list[str] = [*TEMPLATES, *SPELLING]
 # functionality -> (label the case tests, expected value of that label, expected derived `hate`)
@@ -49,28 +49,17 @@ KEYWORD = re.compile(r"\[([^\]]+)\]")
 LEET = str.maketrans("aeiosAEIOS", "4310543105")
 
 
-def _heldout_half(items: list[str], key: str) -> set[str]:
-    """A fixed, seeded half of `items` (string seeds hash the same in every Python process)."""
-    return set(random.Random(f"{SPLIT_SEED}/{key}").sample(sorted(items), len(items) // 2))
-
-
-# Half of each kind of group, so neither part is all religions or all ethnicities.
-_HELDOUT_GROUPS = set().union(*(_heldout_half(groups, kind) for kind, groups in GROUP_KINDS.items()))
-SPLIT_GROUPS: dict[str, list[str]] = {
-    "train": [g for g in GROUPS if g not in _HELDOUT_GROUPS],
-    "heldout": [g for g in GROUPS if g in _HELDOUT_GROUPS],
-}
 HELDOUT_TEMPLATES: frozenset[str] = frozenset(
     tid
     for func, templates in TEMPLATES.items()
-    for tid in _heldout_half([f"{PREFIX[func]}{i + 1:02d}" for i in range(len(templates))], func)
+    for tid in heldout_half([f"{PREFIX[func]}{i + 1:02d}" for i in range(len(templates))], func)
 )
 
 
 def _split(template_id: str, group: str) -> str | None:
     """'heldout', 'train', or None for a mixed case (dropped)."""
     held = template_id in HELDOUT_TEMPLATES
-    if group and held != (group in _HELDOUT_GROUPS):
+    if group and held != (group in HELDOUT_GROUPS):
         return None
     return "heldout" if held else "train"
 
@@ -202,30 +191,6 @@ def training_sentences(suite: pd.DataFrame) -> pd.DataFrame:
     if shared:
         raise ValueError(f"training part shares templates/groups with the held-out part: {sorted(shared)[:5]}")
     return train.reset_index(drop=True)
-
-
-def group_forms(group: str) -> list[str]:
-    """A group's plural as the suite writes it and its singular ("Muslims" -> muslim, "gay people" -> gay person)."""
-    g = group.lower()
-    if g.endswith(" people"):
-        return [g, g.removesuffix("people") + "person"]
-    return [g, "woman"] if g == "women" else [g, g.removesuffix("s")]
-
-
-def group_pattern(groups: list[str]) -> re.Pattern:
-    """One regex for every form of `groups` (`group_forms`), whole words, any case, longest form first."""
-    forms = sorted({f for g in groups for f in group_forms(g)}, key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(map(re.escape, forms)) + r")\b", re.IGNORECASE)
-
-
-def groups_named(texts: list[str], groups: list[str]) -> np.ndarray:
-    """(N, G) bool: which of `groups` each text names (any form of `group_forms`, any case), in one regex pass."""
-    column = {f: j for j, g in enumerate(groups) for f in group_forms(g)}
-    pattern, out = group_pattern(groups), np.zeros((len(texts), len(groups)), dtype=bool)
-    for i, text in enumerate(texts):
-        for m in pattern.finditer(text):
-            out[i, column[m.group(0).lower()]] = True
-    return out
 
 
 def names_group(texts: list[str]) -> np.ndarray:

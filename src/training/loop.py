@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
-import random
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
+from src.common.auc import macro_auc
+from src.common.seeding import set_seed
 from src.training.losses import pos_weights, weighted_bce
 from src.training.schedulers import linear_scheduler
 
@@ -52,13 +52,6 @@ class History:
     def seconds_per_epoch(self) -> float:
         """Mean wall time of one training epoch (validation pass included)."""
         return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else float("nan")
-
-
-def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and torch (CPU runs are then bit-for-bit repeatable)."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
@@ -108,12 +101,6 @@ def predict_proba(model: torch.nn.Module, ids: list[list[int]], batch_size: int 
         x = pad([ids[i] for i in b]).to(dev)
         out[b] = torch.sigmoid(model(x).float()).cpu().numpy()
     return out
-
-
-def macro_auc(y: np.ndarray, p: np.ndarray) -> float:
-    """Mean ROC AUC over labels that have both classes (the Kaggle metric)."""
-    aucs = [roc_auc_score(y[:, j], p[:, j]) for j in range(y.shape[1]) if 0 < y[:, j].sum() < len(y)]
-    return float(np.mean(aucs)) if aucs else float("nan")
 
 
 def fit(

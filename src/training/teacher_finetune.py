@@ -10,8 +10,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from src.common.seeding import set_seed
 from src.models.teacher import Teacher
-from src.training.loop import pad, pick_device, set_seed
+from src.training.loop import pad, pick_device
 from src.training.schedulers import linear_scheduler
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from src.experiments.results import model_entry, seed_record
-from src.experiments.runs import Run, entry, scores
+from src.evaluation.records import model_entry, seed_record
 from src.models.encoder import ModelConfig
 from src.models.size import state_bytes
+from src.studies.runs import Run, entry, scores
 
 
 def ensemble_entry(run: Run, s: dict, size: int, k: int, **extra) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from src.experiments.markdown import NOT_RUN, bench_cell, md_table
+from src.report.markdown import NOT_RUN, bench_cell, md_table
 
 
 def _rows(models: dict[str, dict], keys: list[str]) -> list[list]:

@@ -1,4 +1,4 @@
-"""Backend-neutral measuring for `src.evaluation.bench`, run inside each spawned child: torch-free on purpose.
+"""Backend-neutral measuring for `src.apps.bench`, run inside each spawned child: torch-free on purpose.
 
 Inputs reach a child as JSONL files (one JSON string per line), not as pickled lists: a child holds only what it
 reads, and long inputs are streamed in chunks of one `length_batches` chunk (256 x 50 rows), so every backend sees
@@ -131,12 +131,3 @@ def measure(with_threads: Callable[[int], Predict], inputs: dict[str, str], thre
     out["ghc_test_batch256_1thread_per_s"] = throughput(fn, inputs["ghc_test"], 256, cap)[0]
     out["peak_rss_mb"] = rss_mb("VmHWM")  # not ru_maxrss: Linux carries the parent's high-water mark into spawn
     return out
-
-
-def clean_json(x):
-    """NaN -> None and floats rounded to 6 decimals, recursively: bench.json's values."""
-    if isinstance(x, float):
-        return None if math.isnan(x) else round(x, 6)
-    if isinstance(x, dict):
-        return {k: clean_json(v) for k, v in x.items()}
-    return [clean_json(v) for v in x] if isinstance(x, list | tuple) else x

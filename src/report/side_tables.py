@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from src.experiments.markdown import NOT_RUN, bench_cell, dig, md_table
+from src.report.markdown import NOT_RUN, bench_cell, dig, md_table
 
 RATES = ("train_rows_per_s", "train_tokens_per_s")  # of each notebook's saved model, one epoch incl. validation
 

@@ -1,4 +1,4 @@
-"""ONNX Runtime rows of `src.evaluation.bench`: fp32 and int8 bundles of each saved encoder, measured in a child
+"""ONNX Runtime rows of `src.apps.bench`: fp32 and int8 bundles of each saved encoder, measured in a child
 that imports only `src.serving.onnx_predict` (no torch), exactly like a torch-free serving process.
 
 Bundles are exported into the bench's temp folder, never into models/.
@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from src.evaluation.bench_measure import measure, rss_mb, spawn, split_seconds
+from src.apps.bench_measure import measure, rss_mb, spawn, split_seconds
 
 INT8_NOTE = "onnxruntime quantize_dynamic (weights int8, activations quantized per call) of the fp32 bundle"
 

@@ -1,6 +1,6 @@
 """Regenerate REPORT.md's tables from results/*.json (text outside the markers is left untouched).
 
-python -m src.experiments.report [--wall-seconds N] [--results DIR] [--report PATH]
+python -m src.report.render [--wall-seconds N] [--results DIR] [--report PATH]
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 
 from src import ROOT
-from src.experiments.markdown import NOT_RUN, dig, fill, fmt3, md_table, size_mb
-from src.experiments.report_bench import table_bench
-from src.experiments.results import results_dir
-from src.experiments.side_tables import table_behaviour, table_scale
+from src.common.results import results_dir, write_json
+from src.report.bench_tables import table_bench
+from src.report.markdown import NOT_RUN, dig, fill, fmt3, md_table, size_mb
+from src.report.side_tables import table_behaviour, table_scale
 
 NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink")  # table order
 # The report's own numbers (Jigsaw 2018), typed in by hand: they are not reproducible here.
@@ -149,8 +149,7 @@ def table_time(directory: Path, wall_seconds: int | None) -> str:
     """Wall time of the last full `make report`, stored in results/report_time.json."""
     path = directory / "report_time.json"
     if wall_seconds is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"wall_seconds": int(wall_seconds)}) + "\n")
+        write_json(path, {"wall_seconds": int(wall_seconds)}, indent=None)
     lines = []
     if path.is_file():
         s = int(json.loads(path.read_text())["wall_seconds"])

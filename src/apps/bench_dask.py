@@ -1,4 +1,4 @@
-"""The Dask section of `src.evaluation.bench`: `src.serving.batch` on a generated Parquet set of N synthetic comments.
+"""The Dask section of `src.apps.bench`: `src.serving.batch` on a generated Parquet set of N synthetic comments.
 
 N rows are drawn from a pool of synthetic comments (ids: a shuffled 0..N-1, int64, so every id is unique) and
 written as 20-40 partitions; a 2-worker LocalCluster (1 thread, 1 GiB each) scores them with the ONNX bundle.
@@ -40,7 +40,7 @@ def write_parquet(folder: Path, n_rows: int, pool: list[str], seed: int = 0) -> 
 
 def worker_memory() -> dict:
     """This worker process's current and peak RSS (VmRSS, VmHWM from /proc/self/status), in MB."""
-    from src.evaluation.bench_measure import rss_mb
+    from src.apps.bench_measure import rss_mb
 
     return {"rss_mb": rss_mb(), "peak_rss_mb": rss_mb("VmHWM")}
 

@@ -57,7 +57,7 @@ def serving_goals(rows: dict[str, dict], dask: dict | None) -> dict:
 
 def _seed_goals(tfidf_auc: float | None) -> dict:
     """Student goals from results/Shrink.json: best student per budget chosen on validation, test mean over seeds."""
-    from src.experiments.results import read_results
+    from src.common.results import read_results
 
     try:
         doc = read_results("Shrink")

@@ -1,4 +1,4 @@
-"""Side-by-side CPU benchmark, raw text in -> probabilities out: python -m src.evaluation.bench --dataset ghc -> results/bench.json.
+"""Side-by-side CPU benchmark, raw text in -> probabilities out: python -m src.apps.bench --dataset ghc -> results/bench.json.
 
 Each model is measured in its own freshly spawned process (so peak memory is its own), with threads fixed: torch
 eager, then (for every saved encoder) ONNX Runtime fp32 and int8 in a child that never imports torch
@@ -8,7 +8,6 @@ eager, then (for every saved encoder) ONNX Runtime fp32 and int8 in a child that
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -18,10 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from src.evaluation.bench_dask import POOL, run_dask
-from src.evaluation.bench_goals import goals
-from src.evaluation.bench_measure import (
-    clean_json,
+from src.apps.bench_dask import POOL, run_dask
+from src.apps.bench_goals import goals
+from src.apps.bench_measure import (
     measure,
     rss_mb,
     spawn,
@@ -29,7 +27,8 @@ from src.evaluation.bench_measure import (
     synthetic_comments,
     write_texts,
 )
-from src.evaluation.bench_serving import onnx_rows
+from src.apps.bench_serving import onnx_rows
+from src.common.results import write_json
 
 THREADS = 2
 DASK_ROWS, DASK_ROWS_QUICK = 10_000_000, 20_000
@@ -128,9 +127,9 @@ def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> 
 
 def fit_tfidf(splits, out: Path) -> str:
     """Save the baseline's best TF-IDF + LR config, fitted on the train split (or loaded: see baseline_model), at `out`."""
-    from src.experiments import baseline_model
-    from src.experiments.results import read_results
+    from src.common.results import read_results
     from src.models.tfidf import TfidfConfig
+    from src.studies import baseline as baseline_model
 
     try:
         base = read_results("baseline")
@@ -145,7 +144,7 @@ def fit_tfidf(splits, out: Path) -> str:
 
 def in_process(specs: dict[str, dict], texts: list[str], y: np.ndarray) -> dict[str, dict]:
     """End-to-end batch-256 comments/s and test macro ROC AUC of each spec, in this process (notebook use)."""
-    from src.training.loop import macro_auc
+    from src.common.auc import macro_auc
 
     out = {}
     for name, spec in specs.items():
@@ -161,7 +160,7 @@ def in_process(specs: dict[str, dict], texts: list[str], y: np.ndarray) -> dict[
 
 def _models(specs: dict, inputs: dict[str, str], y_test: np.ndarray, threads: int, n1: int, tmp: Path) -> dict:
     """Every spec's row, each saved encoder followed by its ONNX fp32/int8 rows; test AUC added here."""
-    from src.training.loop import macro_auc
+    from src.common.auc import macro_auc
 
     rows: dict[str, dict] = {}
     for name, spec in specs.items():
@@ -188,8 +187,8 @@ def run(
     dask_rows: int | None = None,
 ) -> Path:
     """Benchmark every available model and backend side by side, then the Dask job; writes results_dir()/bench.json."""
+    from src.common.results import models_dir, results_dir
     from src.data.datasets import label_matrix, load_splits
-    from src.experiments.results import models_dir, results_dir
 
     splits = load_splits(dataset, seed=0)
     labels, train = list(splits.spec.labels), list(splits.train["text"])
@@ -218,7 +217,7 @@ def run(
     doc |= {"models": rows, "goals": goals(rows, dask)}
     out = results_dir() / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(clean_json(doc), indent=1) + "\n")
+    write_json(out, doc, digits=6)
     return out
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from src.experiments.runs import Encoded, predict_texts, train_many
 from src.models.encoder import ModelConfig
+from src.studies.runs import Encoded, predict_texts, train_many
 from src.training.loop import TrainConfig
 
 

@@ -4,12 +4,11 @@ A teacher fine-tuned on the whole training split has seen every training post: i
 in-sample, closer to the hard labels than what it says about posts it has not seen. Here each training post is
 scored by a teacher that never saw it (k folds); validation and test get the mean of the k fold teachers. Runs on
 a GPU machine:
-`python3 -m src.training.teacher_oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
+`python3 -m src.studies.teacher_oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import replace
@@ -17,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from src.common.results import write_json
 from src.models.teacher import TEACHER_NAME, load_teacher
+from src.studies.teacher import common_args
 from src.training.loop import device_name, pick_device
 from src.training.teacher_cache import save_cache, splits_fingerprint
 from src.training.teacher_finetune import TeacherConfig, config_dict, fit, predict_proba
-from src.training.teacher_run import common_args
 
 
 def fold_index(n: int, k: int, seed: int = 0) -> np.ndarray:
@@ -49,9 +49,9 @@ def train_oof(
     log=print,
 ) -> dict:
     """Fine-tune k fold teachers; write the out-of-fold cache .npz and a metrics .json to `out_dir`."""
+    from src.common.auc import macro_auc
     from src.data.datasets import label_matrix, load_splits
     from src.evaluation.metrics import evaluate_model
-    from src.training.loop import macro_auc
 
     splits = load_splits(dataset, root=data_root, seed=cfg.seed, sample=sample)
     labels = list(splits.spec.labels)
@@ -121,7 +121,7 @@ def train_oof(
         "test_macro_auc": scores["test"]["roc_auc"]["macro"],
         "test_derived": scores["test"]["derived"],
     }
-    (out_dir / "metrics_oof.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    write_json(out_dir / "metrics_oof.json", summary)
     log(
         f"out-of-fold train macro AUC {summary['oof_train_macro_auc']:.4f}, val {summary['val_macro_auc']:.4f}, "
         f"test {summary['test_macro_auc']:.4f}"

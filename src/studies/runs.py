@@ -11,15 +11,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from src.common.seeding import set_seed
 from src.data.datasets import Splits, label_matrix, stratified_split
 from src.data.tokenizers import Tokenizer
 from src.evaluation.metrics import evaluate_model
-from src.experiments.results import model_entry
+from src.evaluation.records import model_entry
 from src.models.embeddings import ppmi_svd, skipgram
 from src.models.encoder import Encoder, ModelConfig, init_embedding
 from src.models.size import count_params
 from src.training.distill import make_loss
-from src.training.loop import History, TrainConfig, fit, predict_proba, set_seed
+from src.training.loop import History, TrainConfig, fit, predict_proba
 
 
 @dataclass

@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from src.common.auc import macro_auc
 from src.data.datasets import Splits, label_matrix
+from src.data.groups import SPLIT_GROUPS, groups_named
 from src.evaluation.metrics import evaluate_model
-from src.evaluation.suite import SPLIT_GROUPS, groups_named, names_group
+from src.evaluation.suite import names_group
 from src.evaluation.suite_score import flags_from_probs, score_suite
-from src.experiments import baseline_model
 from src.models.tfidf import TfidfConfig
-from src.training.loop import macro_auc
+from src.studies import baseline as baseline_model
 
 DEFAULT_MODEL = "bestresult"  # what README's example and a new user run: models/bestresult_<dataset>.pt
 # The suite's labels (GHC's: hate = max(hd, cv), cv, vo) -> each dataset's closest columns.

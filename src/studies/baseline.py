@@ -12,8 +12,8 @@ import hashlib
 from dataclasses import asdict
 from pathlib import Path
 
+from src.common.results import models_dir
 from src.data.datasets import Splits, label_matrix
-from src.experiments.results import models_dir
 from src.models.tfidf import TfidfConfig, TfidfLR
 
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
+from src.common.auc import macro_auc
 from src.data.datasets import clean_text
 from src.data.glove import PACKAGE_DIM, WordTokenizer
-from src.experiments.runs import Encoded, Run, in_processes, train_run
 from src.models.embeddings import ppmi_svd
 from src.models.encoder import ModelConfig
 from src.models.glove_embedding import GloveEmbedding
-from src.training.loop import TrainConfig, macro_auc
+from src.studies.runs import Encoded, Run, in_processes, train_run
+from src.training.loop import TrainConfig
 
 
 def write_synthetic_glove(texts, path: str | Path, dim: int = PACKAGE_DIM, seed: int = 0, skip_every: int = 7) -> Path:

@@ -1,18 +1,18 @@
 """The teacher on a GPU machine: fine-tune, score every split, write the probability cache and a metrics file.
 
-python -m src.training.teacher_run --out DIR [--variants plain,weighted] [--epochs 4] ...
-(`src.training.teacher_oof` is the cross-fitted variant: k fold teachers, out-of-fold train probabilities.)
+python -m src.studies.teacher --out DIR [--variants plain,weighted] [--epochs 4] ...
+(`src.studies.teacher_oof` is the cross-fitted variant: k fold teachers, out-of-fold train probabilities.)
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
 import torch
 
+from src.common.results import write_json
 from src.models.size import count_params, tensor_bytes
 from src.models.teacher import TEACHER_NAME, load_teacher
 from src.training.loop import device_name, pick_device
@@ -86,13 +86,13 @@ def train_and_cache(
         "test_auc": scores["test"]["roc_auc"]["per_label"],
         "test_derived": scores["test"]["derived"],
     }
-    (out / f"metrics{tag}.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    write_json(out / f"metrics{tag}.json", summary)
     log(f"val macro AUC {summary['val_macro_auc']:.4f}, test macro AUC {summary['test_macro_auc']:.4f}")
     return summary
 
 
 def common_args(ap) -> None:
-    """Options shared by the teacher command lines (this one and `src.training.teacher_oof`)."""
+    """Options shared by the teacher command lines (this one and `src.studies.teacher_oof`)."""
     ap.add_argument("--dataset", default="ghc")
     ap.add_argument("--data-root", default=None, help="folder holding <dataset>/ (default: $TOXIC_DATA_DIR)")
     ap.add_argument("--model-dir", default=None, help="model folder (default: the gt package's)")

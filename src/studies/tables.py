@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from src.common.results import read_results
 from src.evaluation.metrics import eight_row_table
-from src.experiments.results import read_results
-from src.experiments.runs import Run
+from src.studies.runs import Run
 
 # What the user's report gave for its best model (GloVe-50d transformer) on Jigsaw 2018; NaN = not reported.
 REPORT_JIGSAW = {"f1 micro": 0.69, "f1 macro": 0.42, "threat f1": 0.00, "identity_hate f1": 0.00}

@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from src.common.auc import macro_auc
 from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.suite import names_group
 from src.evaluation.suite_score import score_suite
-from src.experiments.behaviour import pick_seed, tuned_view
-from src.experiments.runs import Encoded, Run, train_many
+from src.studies.behaviour import pick_seed, tuned_view
+from src.studies.runs import Encoded, Run, train_many
 from src.training.augment import char_noise, swap_rows
-from src.training.loop import TrainConfig, macro_auc
+from src.training.loop import TrainConfig
 
 # What each run is scored on: test AUC and the held-out suite, then the suite's training part, which shows
 # whether a behaviour check that any training step may use ranks runs as the held-out part does (for variants that
@@ -177,8 +178,8 @@ def recipe(path, splits, results: dict | None, sweep: int | None, seed: int = 0)
     The tokenizer and shape come from the checkpoint, the training settings from its notebook's results entry
     (`results`: BaseAttention.json, or None for the recipe's defaults).
     """
-    from src.experiments.runs import encode, init_vectors, sweep_rows
     from src.serving import checkpoint
+    from src.studies.runs import encode, init_vectors, sweep_rows
 
     model, tok, _ = checkpoint.load(path, labels=list(splits.spec.labels))
     data, texts = encode(tok, splits), list(splits.train["text"])
@@ -203,10 +204,10 @@ def glove_recipe(path, splits, results: dict, sweep: int | None, seed: int = 0, 
     checkpoint; rows added by augmentation, which the teacher never scored, learn from their labels.
     """
     from src.data.glove import WordTokenizer
-    from src.experiments.distill_runs import minilm_probs
-    from src.experiments.glove_runs import corpus_vectors, train_glove_many
-    from src.experiments.runs import encode, sweep_rows
     from src.serving import checkpoint
+    from src.studies.bestresult import corpus_vectors, train_glove_many
+    from src.studies.runs import encode, sweep_rows
+    from src.studies.shrink import minilm_probs
 
     model, saved, doc = checkpoint.load(path, labels=list(splits.spec.labels))
     spec, meta, texts = doc["embedding"] or {}, doc["meta"], list(splits.train["text"])

@@ -1,8 +1,8 @@
 """`make report`: every notebook in pipeline order on one dataset, then REPORT.md's tables from the results files.
 
-python -m src.experiments.pipeline --dataset ghc                  # renders notebooks/, results/, models/, REPORT.md
-python -m src.experiments.pipeline --dataset jigsaw --out runs/jigsaw   # everything under runs/jigsaw/
-python -m src.experiments.pipeline --dataset jigsaw --out runs/jigsaw --profile full   # no cuts (hours)
+python -m src.apps.pipeline --dataset ghc                  # renders notebooks/, results/, models/, REPORT.md
+python -m src.apps.pipeline --dataset jigsaw --out runs/jigsaw   # everything under runs/jigsaw/
+python -m src.apps.pipeline --dataset jigsaw --out runs/jigsaw --profile full   # no cuts (hours)
 
 GHC renders the committed notebooks, results and models in place. Any other run names an --out folder (`make`
 uses runs/<dataset>) that receives the executed notebooks, results, models and a filled copy of REPORT.md, so a
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from src import ROOT
-from src.experiments.profiles import PROFILES, params_for
+from src.apps.profiles import PROFILES, params_for
 
 NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "Behaviour")
 
@@ -39,7 +39,7 @@ def run_all(
         cmd = [
             sys.executable,
             "-m",
-            "src.experiments.notebooks",
+            "src.apps.notebooks",
             "run",
             f"notebooks/{nb}.ipynb",
             "-p",
@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     profile = a.profile or ("full" if a.dataset == "ghc" else "hour")
     print(f"profile {profile}: {PROFILES[profile] or 'every notebook as its parameters cell says'}", flush=True)
     seconds = run_all(a.dataset, a.out, a.notebooks, a.p, profile)
-    from src.experiments.report import render
-    from src.experiments.results import results_dir
+    from src.common.results import results_dir
+    from src.report.render import render
 
     if a.out is None:
         subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "notebooks"], cwd=ROOT, check=False)

@@ -1,7 +1,7 @@
 """Execute a notebook top to bottom with papermill in the project's kernel, strip run metadata, check hygiene.
 
-python -m src.experiments.notebooks run notebooks/baseline.ipynb -p dataset ghc [-o out.ipynb]
-python -m src.experiments.notebooks check notebooks/*.ipynb   (pre-commit, make lint)
+python -m src.apps.notebooks run notebooks/baseline.ipynb -p dataset ghc [-o out.ipynb]
+python -m src.apps.notebooks check notebooks/*.ipynb   (pre-commit, make lint)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from src import ROOT
-from src.experiments.results import results_dir
+from src.common.results import results_dir, write_json
 
 KEEP_CELL_META = {"tags"}  # `parameters` / `injected-parameters` tags are all we need
 KERNEL = "toxic-small"  # the Jupyter kernel `make venv` installs into .venv (runs .venv/bin/python)
@@ -113,7 +113,7 @@ def problems(path: str | Path) -> list[str]:
     extra = set(nb.metadata) - {"kernelspec", "language_info"}
     if extra:
         out.append(
-            f"{path}: run metadata {sorted(extra)} left in: run it through `python -m src.experiments.notebooks`"
+            f"{path}: run metadata {sorted(extra)} left in: run it through `python -m src.apps.notebooks`"
         )
     return out
 
@@ -134,8 +134,7 @@ def record_time(notebook: str, seconds: float, params: dict) -> None:
     times = json.loads(path.read_text()) if path.is_file() else {}
     times[notebook] = {"seconds": round(seconds, 1), "params": params, "threads": torch_threads()}
     times[notebook]["peak_rss_mb"] = round(peak_rss_mb())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(times, indent=1) + "\n")
+    write_json(path, times)
 
 
 def torch_threads() -> int:

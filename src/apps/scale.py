@@ -1,6 +1,6 @@
 """`make scale`: the report at Jigsaw's size on the Jigsaw-shaped proxy, measured per notebook (time, peak memory).
 
-python -m src.experiments.scale summarize --results results/scale_proxy --data-root DIR [--out FILE]
+python -m src.apps.scale summarize --results results/scale_proxy --data-root DIR [--out FILE]
 
 `make scale` builds the proxy (src/data/proxy.py), runs `make report DATASET=jigsaw` into a separate results
 folder (the committed GHC results stay), then this command writes results/scale_jigsaw_proxy.json from what
@@ -16,6 +16,7 @@ import json
 import os
 from pathlib import Path
 
+from src.common.results import write_json
 from src.data.datasets import get_spec, load_files
 
 LIMITS = {"total_wall_seconds": 3600, "peak_rss_mb": 12 * 1024}  # issue #10: one hour, 12 GiB per notebook process
@@ -116,8 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     device = a.device or _device()
     doc = summarize(a.results, a.data_root, device)
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps(doc, indent=1) + "\n")
+    write_json(a.out, doc)
     print(f"wrote {a.out}: {doc['total_wall_seconds']:.0f} s, peak RSS {doc['peak_rss_mb']:.0f} MB, {doc['limits']}")
 
 
