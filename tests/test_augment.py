@@ -154,7 +154,7 @@ def test_seed_ranking_picks_lowest_training_rate_within_the_validation_margin() 
 
 
 def test_pick_seed_rule_on_unsorted_seeds_and_ties() -> None:
-    from src.studies.behaviour import pick_seed
+    from src.studies.bestresult import pick_seed
 
     val = {7: 0.880, 3: 0.8755, 5: 0.870}  # seed 5 is 0.010 below the best: never eligible at slack 0.005
     fpr = {7: 0.4, 3: 0.2, 5: 0.0}

@@ -9,7 +9,9 @@ import torch.nn.functional as F
 
 from src.evaluation import compress
 from src.evaluation.metrics import seed_summary
+from src.models import compression
 from src.models.encoder import Encoder, ModelConfig
+from src.models.size import state_bytes
 from src.training.distill import distill_loss, make_loss, soften
 from src.training.losses import weighted_bce
 
@@ -28,48 +30,48 @@ def test_int8_close_to_fp32():
     m, ids = _model(), _ids()
     p32 = compress.predict(m, ids)
     for emb in (False, True):
-        q = compress.quantize_int8(m, embedding=emb)
+        q = compression.quantize_int8(m, embedding=emb)
         assert np.abs(compress.predict(q, ids) - p32).max() < 0.02
-    assert compress.state_bytes(compress.quantize_int8(m, embedding=True)) < compress.state_bytes(m)
+    assert state_bytes(compression.quantize_int8(m, embedding=True)) < state_bytes(m)
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float64])
 def test_cast_close_to_fp32(dtype):
     m, ids = _model(), _ids()
-    assert np.abs(compress.predict(compress.cast(m, dtype), ids) - compress.predict(m, ids)).max() < 0.02
+    assert np.abs(compress.predict(compression.cast(m, dtype), ids) - compress.predict(m, ids)).max() < 0.02
 
 
 @pytest.mark.parametrize("embedding", [True, False])
 @pytest.mark.parametrize("amount", [0.5, 0.8, 0.9])
 def test_pruning_exact_sparsity_and_remove(amount, embedding):
     m = _model()
-    params = compress.prune_global(m, amount, embedding=embedding)
+    params = compression.prune_global(m, amount, embedding=embedding)
     n = sum(mod.weight.numel() for mod, _ in params)
     masked = sum(int((mod.weight_mask == 0).sum()) for mod, _ in params)
     assert masked == round(amount * n)  # exactly the requested share of the pruned weights
-    compress.remove_pruning(params)
+    compression.remove_pruning(params)
     for mod, name in params:
         assert isinstance(getattr(mod, name), torch.nn.Parameter)
         assert not hasattr(mod, f"{name}_mask") and not hasattr(mod, f"{name}_orig")
         assert not mod._forward_pre_hooks
-    assert compress.sparsity(params) >= amount
+    assert compression.sparsity(params) >= amount
     assert all(k.endswith(("weight", "bias")) for k in m.state_dict())
 
 
 def test_sizes_positive_and_sparse_smaller_at_90():
     m = _model(vocab=2000)
-    dense = compress.state_bytes(m)
-    assert dense > 0 and compress.gzip_bytes(m) > 0
-    compress.remove_pruning(compress.prune_global(m, 0.9))
-    sparse = compress.sparse_bytes(m)
+    dense = state_bytes(m)
+    assert dense > 0 and compression.gzip_bytes(m) > 0
+    compression.remove_pruning(compression.prune_global(m, 0.9))
+    sparse = compression.sparse_bytes(m)
     assert 0 < sparse < dense
-    assert compress.gzip_bytes(m) < dense
+    assert compression.gzip_bytes(m) < dense
 
 
 def test_fp16_embedding_roundtrip_halves_the_table():
     m = _model(vocab=2000)
-    served, stored = compress.fp16_embedding_roundtrip(m)
-    assert stored < 0.7 * compress.state_bytes(m)
+    served, stored = compression.fp16_embedding_roundtrip(m)
+    assert stored < 0.7 * state_bytes(m)
     assert served.embed.weight.dtype == torch.float32
 
 

@@ -11,7 +11,7 @@ import pytest
 from src.apps.notebooks import run
 from src.apps.profiles import PROFILES
 from src.serving import checkpoint
-from src.studies.behaviour import pick_seed
+from src.studies.bestresult import pick_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 # Pipeline order (as `make report`): later notebooks read earlier notebooks' results files.

@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 import torch
 
+from src.common.batching import length_batches
 from src.data.glove import PAD, UNK, WordTokenizer
 from src.models.encoder import Encoder, ModelConfig
 from src.models.glove_embedding import GloveEmbedding
 from src.serving import bundle, checkpoint, onnx_export, predict
 from src.serving.onnx_predict import OnnxPredictor, load_onnx, sigmoid
-from src.serving.scoring import length_batches, pad_ids, token_split
+from src.serving.scoring import pad_ids, token_split
 from tests.test_predict import DERIVED, LABELS, THRESHOLDS, tiny_checkpoint, tiny_corpus
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

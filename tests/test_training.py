@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 import torch
 
+from src.common.batching import length_batches
 from src.data.tokenizers import BPETokenizer
 from src.models.embeddings import ppmi_svd, skipgram
 from src.models.encoder import Encoder, ModelConfig, init_embedding
 from src.serving import checkpoint
-from src.training.loop import TrainConfig, bucket_batches, fit, pad, predict_proba
+from src.training.loop import TrainConfig, fit, pad, predict_proba
 from tests.fixtures import loop_and_pool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,9 +106,9 @@ def test_bad_tokenizer_bytes(tok):
             BPETokenizer(bad)
 
 
-def test_bucket_batches_cover_everything_once():
+def test_length_batches_cover_everything_once():
     lengths = np.random.default_rng(0).integers(1, 50, 1000)
-    batches = bucket_batches(lengths, 32, np.random.default_rng(1))
+    batches = length_batches(lengths, 32, np.random.default_rng(1))
     flat = np.concatenate(batches)
     assert sorted(flat.tolist()) == list(range(1000))
     spread = np.mean([np.ptp(lengths[b]) for b in batches])

@@ -64,7 +64,7 @@ def load_predictor(spec: dict):
         model, tok = load_teacher(spec["n_labels"])
         fn = lambda texts, batch: predict_proba(model, tok, texts, 128, batch, "cpu")  # noqa: E731
         return fn, count_params(model)["total"], tensor_bytes(model), None
-    from src.evaluation import compress
+    from src.models import compression
     from src.models.size import count_params
     from src.serving import predict
 
@@ -72,8 +72,8 @@ def load_predictor(spec: dict):
     size = Path(spec["path"]).stat().st_size
     params = count_params(pred.model)["total"]
     if spec.get("int8"):
-        pred.model = compress.quantize_int8(pred.model, embedding=True)
-        size = compress.checkpoint_bytes(pred.model, pred.tokenizer)
+        pred.model = compression.quantize_int8(pred.model, embedding=True)
+        size = compression.checkpoint_bytes(pred.model, pred.tokenizer)
     pred.probs(np.ones((1, 4), dtype=np.int64))  # warm-up: first-call allocations are not serving cost
     return (lambda texts, batch: pred.predict(texts, batch)[pred.labels].to_numpy()), params, size, pred
 

@@ -112,9 +112,7 @@ def problems(path: str | Path) -> list[str]:
         out.append(f"{path}: {errors} error output(s)")
     extra = set(nb.metadata) - {"kernelspec", "language_info"}
     if extra:
-        out.append(
-            f"{path}: run metadata {sorted(extra)} left in: run it through `python -m src.apps.notebooks`"
-        )
+        out.append(f"{path}: run metadata {sorted(extra)} left in: run it through `python -m src.apps.notebooks`")
     return out
 
 

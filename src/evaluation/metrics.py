@@ -101,7 +101,11 @@ def evaluate(
         for name in derived:
             t = (derived_thresholds or {}).get(name, 0.5)
             f1 = precision_recall_fscore_support(dy[name], dp[name] >= t, average="binary", zero_division=0)[2]
-            m["derived"][name] = {"roc_auc": label_auc(dy[name], dp[name]), "f1_at_tuned": float(f1), "threshold": float(t)}
+            m["derived"][name] = {
+                "roc_auc": label_auc(dy[name], dp[name]),
+                "f1_at_tuned": float(f1),
+                "threshold": float(t),
+            }
     return m
 
 

@@ -17,10 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from src.common.batching import CHUNK_BATCHES
 from src.serving import bundle
 from src.serving.errors import CheckpointError
 from src.serving.onnx_predict import OnnxPredictor, load_onnx
-from src.serving.scoring import CHUNK_BATCHES
 
 SUFFIXES = (".parquet", ".pq", ".csv")  # input partitions this module reads
 TEMP_SUFFIX = ".tmp"  # in-progress outputs: `.<name>.parquet.<hex>.tmp`, never taken for finished ones

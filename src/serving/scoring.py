@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from src.common.batching import CHUNK_BATCHES, length_batches
 from src.data.datasets import SPECS
 from src.serving.errors import CheckpointError
 
 if TYPE_CHECKING:
     from src.data.tokenizers import Tokenizer
 
-CHUNK_BATCHES = 50  # length_batches sorts within chunks of this many batches
 # Padded tokens per model call (40 rows of 200 tokens); short batches stay whole. Attention holds (rows, T, T)
 # floats per head, 41 MB at 256 rows of 200 tokens: smaller calls keep the peak allocation down and run faster
 # in both backends (the scores stay in cache).
@@ -95,20 +95,6 @@ def label_fields(path: str | Path, labels, thresholds, meta) -> tuple[list, dict
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise CheckpointError(f"{path}: inconsistent checkpoint ({type(e).__name__}: {e})") from e
     return labels, thr, derived, dthr
-
-
-def length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """Index batches of similar lengths in a fixed order: stable sort inside chunks of 50 batches.
-
-    The same batches as training's `bucket_batches(lengths, batch_size, None)`, without importing training code.
-    """
-    chunk = batch_size * CHUNK_BATCHES
-    batches = []
-    for s in range(0, len(lengths), chunk):
-        part = np.arange(s, min(s + chunk, len(lengths)))
-        part = part[np.argsort(lengths[part], kind="stable")]
-        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
-    return batches
 
 
 def pad_ids(seqs: list[list[int]], pad_id: int = 0) -> np.ndarray:

@@ -1,5 +1,4 @@
-"""Behaviour notebook glue: every saved model and TF-IDF + LR scored on the functional suite and on the test split;
-also the seed rule BestResult saves its model by (`pick_seed`)."""
+"""Behaviour notebook code: every saved model and TF-IDF + LR scored on the functional suite and on the test split."""
 
 from __future__ import annotations
 
@@ -46,13 +45,6 @@ def tuned_view(model, tokenizer, ev: dict, spec, dataset: str) -> Callable[[list
     dthr = {k: v["threshold"] for k, v in ev["validation"]["derived"].items()}
     pred = Predictor(model, tokenizer, labels, ev["validation"]["at_tuned"]["thresholds"], derived, dthr)
     return suite_view(pred.predict, dataset)
-
-
-def pick_seed(val_auc: dict[int, float], train_fpr: dict[int, float], slack: float = 0.005) -> int:
-    """The seed a validation-only rule saves: the lowest identity FPR on the suite's training part among seeds
-    within `slack` of the best validation macro AUC (ties: the smaller seed). The held-out part is never read."""
-    best = max(val_auc.values())
-    return min((s for s, a in val_auc.items() if a >= best - slack), key=lambda s: (train_fpr[s], s))
 
 
 def saved_models(models: Path, dataset: str) -> dict[str, Path]:

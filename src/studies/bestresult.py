@@ -72,3 +72,10 @@ def pick_blend_weight(
     """Weight w of model b in (1-w)·a + w·b with the best validation macro AUC, and the AUC of each w."""
     aucs = {float(w): macro_auc(y_val, (1 - w) * p_a + w * p_b) for w in weights}
     return max(aucs, key=aucs.get), aucs
+
+
+def pick_seed(val_auc: dict[int, float], train_fpr: dict[int, float], slack: float = 0.005) -> int:
+    """The seed a validation-only rule saves: the lowest identity FPR on the suite's training part among seeds
+    within `slack` of the best validation macro AUC (ties: the smaller seed). The held-out part is never read."""
+    best = max(val_auc.values())
+    return min((s for s, a in val_auc.items() if a >= best - slack), key=lambda s: (train_fpr[s], s))

@@ -23,7 +23,8 @@ from src.common.auc import macro_auc
 from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.suite import names_group
 from src.evaluation.suite_score import score_suite
-from src.studies.behaviour import pick_seed, tuned_view
+from src.studies.behaviour import tuned_view
+from src.studies.bestresult import pick_seed
 from src.studies.runs import Encoded, Run, train_many
 from src.training.augment import char_noise, swap_rows
 from src.training.loop import TrainConfig
@@ -148,7 +149,7 @@ def seed_ranking(result: dict, val_slack: float = 0.005) -> dict:
 
     `result`: one variant of `study` (runs that never trained on the training part). Returns each seed's identity
     FPR on the training and held-out parts, the Spearman rank correlation of the two, and the seed
-    `behaviour.pick_seed` (BestResult's rule for the saved seed) picks.
+    `bestresult.pick_seed` (BestResult's rule for the saved seed) picks.
     """
     from scipy.stats import spearmanr
 

@@ -1,12 +1,14 @@
-"""Distillation experiments: the same student over seeds, an alpha grid per teacher, and where teachers come from."""
+"""Shrink notebook code: distillation (the same student over seeds, an alpha grid per teacher, where teachers come
+from) and the results records of its precision, pruning and student variants."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
+from src.evaluation.records import model_entry, seed_record
 from src.models.encoder import ModelConfig
 from src.studies.runs import Encoded, predict_texts, train_many
 from src.training.loop import TrainConfig
@@ -92,3 +94,48 @@ def checkpoint_probs(path: str | Path, splits, labels: list[str]) -> tuple[dict[
     model, tok, _ = checkpoint.load(path, labels=labels)
     frames = {"train": splits.train, "val": splits.val, "test": splits.test}
     return {k: predict_texts(model, tok, list(f["text"])) for k, f in frames.items()}, f"predicted by {path.name}"
+
+
+def shrink_variant_entries(
+    counts: dict, prec: tuple[dict, dict], prune: tuple[dict, dict], tok_bytes: int
+) -> dict[str, dict]:
+    """Shrink's precision and pruning variants of one model: (scores, table rows) of each, same parameter counts."""
+    out = {}
+    for name, s in prec[0].items():
+        m = prec[1][name]
+        extra = {k: m[k] for k in ("weights_bytes", "model_only_per_s")}
+        out[f"precision: {name}"] = model_entry(counts["total"], counts["trainable"], m["size_bytes"], s, **extra)
+    for name, s in prune[0].items():
+        m = prune[1][name]
+        stored = min(m["dense_bytes"], m["sparse_csr_bytes"]) + tok_bytes  # zeros pay only when stored sparsely
+        extra = {k: m[k] for k in m if k not in ("val_auc", "test_auc")}
+        out[name] = model_entry(counts["total"], counts["trainable"], stored, s, **extra)
+    return out
+
+
+def student_entries(
+    study: dict, seed_scores: dict, students: dict, chosen: dict, speed, temperature: float
+) -> dict[str, dict]:
+    """Shrink's distilled students: '<student>: <teacher>' records of the first seed, with the seed spread."""
+    from src.evaluation.compress import checkpoint_bytes
+
+    out = {}
+    for (sname, t), ss in seed_scores.items():
+        first = next(iter(ss))
+        run = study[sname][t]["runs"][first]
+        e2e = speed.loc[sname, "comments_per_s"] if t == chosen[sname] and sname in speed.index else None
+        c = run.params
+        out[f"{sname}: {t}"] = model_entry(
+            c["total"],
+            c["trainable"],
+            checkpoint_bytes(run.model, students[sname][1]),
+            ss[first],
+            alpha=study[sname][t]["alpha"],
+            temperature=temperature,
+            teacher=None if t == "plain" else t,
+            config=asdict(students[sname][2]),
+            comments_per_s=e2e,
+            saved=bool(e2e),
+            seeds=seed_record(ss),
+        )
+    return out

@@ -1,7 +1,7 @@
 """The teacher on a GPU machine: fine-tune, score every split, write the probability cache and a metrics file.
 
-python -m src.studies.teacher --out DIR [--variants plain,weighted] [--epochs 4] ...
-(`src.studies.teacher_oof` is the cross-fitted variant: k fold teachers, out-of-fold train probabilities.)
+Teacher notebook code; the command line is `python -m src.apps.teacher finetune --out DIR` (`oof`: the cross-fitted
+variant in src/studies/teacher_oof.py, k fold teachers, out-of-fold train probabilities).
 """
 
 from __future__ import annotations
@@ -89,46 +89,3 @@ def train_and_cache(
     write_json(out / f"metrics{tag}.json", summary)
     log(f"val macro AUC {summary['val_macro_auc']:.4f}, test macro AUC {summary['test_macro_auc']:.4f}")
     return summary
-
-
-def common_args(ap) -> None:
-    """Options shared by the teacher command lines (this one and `src.studies.teacher_oof`)."""
-    ap.add_argument("--dataset", default="ghc")
-    ap.add_argument("--data-root", default=None, help="folder holding <dataset>/ (default: $TOXIC_DATA_DIR)")
-    ap.add_argument("--model-dir", default=None, help="model folder (default: the gt package's)")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--sample", type=int, default=None, help="cap train rows (smoke test)")
-    ap.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (smoke test)")
-
-
-def main() -> None:
-    """CLI: fine-tune the teacher for one or more BCE variants and write caches + metrics."""
-    import argparse
-
-    ap = argparse.ArgumentParser(description=main.__doc__)
-    common_args(ap)
-    ap.add_argument("--variants", default="plain", help="comma list of plain,weighted (BCE pos_weight)")
-    ap.add_argument("--lr", type=float, default=5e-5)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--max-len", type=int, default=128)
-    a = ap.parse_args()
-    for v in a.variants.split(","):
-        if v not in ("plain", "weighted"):
-            raise SystemExit(f"unknown variant {v!r}")
-        cfg = TeacherConfig(
-            epochs=a.epochs,
-            lr=a.lr,
-            batch_size=a.batch_size,
-            max_len=a.max_len,
-            seed=a.seed,
-            pos_weight=v == "weighted",
-            max_steps=a.max_steps,
-        )
-        print(f"== variant {v}: {cfg}", flush=True)
-        train_and_cache(a.dataset, a.out, cfg, a.data_root, a.model_dir, a.sample, tag=f"_{v}")
-
-
-if __name__ == "__main__":
-    main()

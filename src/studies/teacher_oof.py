@@ -4,7 +4,7 @@ A teacher fine-tuned on the whole training split has seen every training post: i
 in-sample, closer to the hard labels than what it says about posts it has not seen. Here each training post is
 scored by a teacher that never saw it (k folds); validation and test get the mean of the k fold teachers. Runs on
 a GPU machine:
-`python3 -m src.studies.teacher_oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
+`python -m src.apps.teacher oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import numpy as np
 
 from src.common.results import write_json
 from src.models.teacher import TEACHER_NAME, load_teacher
-from src.studies.teacher import common_args
 from src.training.loop import device_name, pick_device
 from src.training.teacher_cache import save_cache, splits_fingerprint
 from src.training.teacher_finetune import TeacherConfig, config_dict, fit, predict_proba
@@ -127,19 +126,3 @@ def train_oof(
         f"test {summary['test_macro_auc']:.4f}"
     )
     return summary
-
-
-def main() -> None:
-    """CLI: k-fold fine-tunes of the teacher; writes the out-of-fold cache and metrics."""
-    import argparse
-
-    ap = argparse.ArgumentParser(description=main.__doc__)
-    common_args(ap)
-    ap.add_argument("--folds", type=int, default=5)
-    a = ap.parse_args()
-    cfg = TeacherConfig(epochs=a.epochs, seed=a.seed, max_steps=a.max_steps)
-    train_oof(a.dataset, a.out, cfg, a.folds, a.data_root, a.model_dir, a.sample)
-
-
-if __name__ == "__main__":
-    main()

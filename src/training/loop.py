@@ -11,6 +11,7 @@ import torch
 from tqdm import tqdm
 
 from src.common.auc import macro_auc
+from src.common.batching import length_batches
 from src.common.seeding import set_seed
 from src.training.losses import pos_weights, weighted_bce
 from src.training.schedulers import linear_scheduler
@@ -68,20 +69,6 @@ def device_name(device: torch.device) -> str:
     return f"CPU ({torch.get_num_threads()} threads)"
 
 
-def bucket_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
-    """Index batches of similar lengths: shuffle, sort inside chunks of 50 batches, shuffle the batches."""
-    idx = rng.permutation(len(lengths)) if rng is not None else np.arange(len(lengths))
-    chunk = batch_size * 50
-    batches = []
-    for s in range(0, len(idx), chunk):
-        part = idx[s : s + chunk]
-        part = part[np.argsort(lengths[part], kind="stable")]
-        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
-    if rng is not None:
-        batches = [batches[i] for i in rng.permutation(len(batches))]
-    return batches
-
-
 def pad(seqs: list[list[int]], pad_id: int = 0) -> torch.Tensor:
     """Right-pad to the longest sequence of the batch: (B, T_max) long."""
     out = torch.full((len(seqs), max(len(s) for s in seqs)), pad_id, dtype=torch.long)
@@ -97,7 +84,7 @@ def predict_proba(model: torch.nn.Module, ids: list[list[int]], batch_size: int 
     dev = next(model.parameters()).device
     lengths = np.array([len(s) for s in ids])
     out = np.zeros((len(ids), model.cfg.n_labels), dtype=np.float32)
-    for b in bucket_batches(lengths, batch_size, None if len(ids) < 2 else np.random.default_rng(0)):
+    for b in length_batches(lengths, batch_size, None if len(ids) < 2 else np.random.default_rng(0)):
         x = pad([ids[i] for i in b]).to(dev)
         out[b] = torch.sigmoid(model(x).float()).cpu().numpy()
     return out
@@ -132,7 +119,7 @@ def fit(
     for epoch in range(cfg.epochs):
         t0, model_loss, n = time.perf_counter(), 0.0, 0
         model.train()
-        for b in bucket_batches(lengths, cfg.batch_size, rng):
+        for b in length_batches(lengths, cfg.batch_size, rng):
             x = pad([train_ids[i] for i in b]).to(dev)
             loss = loss_fn(model(x), torch.as_tensor(b))
             opt.zero_grad(set_to_none=True)

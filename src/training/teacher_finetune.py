@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from src.common.batching import length_batches
 from src.common.seeding import set_seed
 from src.models.teacher import Teacher
 from src.training.loop import pad, pick_device
@@ -127,10 +128,8 @@ def predict_proba(
     device = pick_device(device)
     model.to(device).eval()
     ids = tokenize(tokenizer, texts, max_len)
-    order = np.argsort([len(x) for x in ids], kind="stable")
     out = np.zeros((len(ids), model.head.out_features), dtype=np.float32)
-    for b in range(0, len(ids), batch_size):
-        idx = order[b : b + batch_size]
+    for idx in length_batches(np.array([len(x) for x in ids]), batch_size, chunk_batches=None):
         input_ids, mask = _collate([ids[i] for i in idx], tokenizer.pad_token_id)
         with _autocast(device, amp):
             logits = model(input_ids.to(device), mask.to(device))
