@@ -134,7 +134,7 @@ def write_teacher_oof_cache(models: Path, dataset: str) -> Path:
     return save_cache(models / cache_name(dataset), probs, labels, splits_fingerprint(s, labels), meta)
 
 
-def loop_and_pool(many, jobs: list[dict]) -> tuple[list, list]:
+def loop_and_pool(many, jobs: list) -> tuple[list, list]:
     """(runs of `many(jobs, workers=1)` at one torch thread, runs of `many(jobs, workers=2)`): one thread is the
     workers' count, so float reductions then match bit for bit."""
     import torch

@@ -17,6 +17,7 @@ from src.evaluation.records import seed_record
 from src.models.encoder import ModelConfig
 from src.models.size import state_bytes
 from src.studies.bestresult import (
+    GloveJob,
     corpus_vectors,
     pick_blend_weight,
     train_glove,
@@ -169,17 +170,8 @@ def test_train_glove_many_in_two_processes_equals_a_loop(tok: WordTokenizer) -> 
     """Spawned workers give exactly the sequential results (each run seeds itself), in job order."""
     ids = {k: tok.encode(TEXTS) for k in ("train", "val", "test")}
     mcfg = ModelConfig(vocab_size=1, n_labels=2, d_model=8, n_heads=2, d_ff=16, score="scaled_dot", emb_dim=50)
-    jobs = [
-        {
-            "tok": tok,
-            "mode": "frozen+oov",
-            "mcfg": mcfg,
-            "tcfg": TrainConfig(epochs=1, batch_size=8, seed=s),
-            "ids": ids,
-            "y": {k: Y for k in ids},
-        }
-        for s in (0, 1, 2)
-    ]
+    y = {k: Y for k in ids}
+    jobs = [GloveJob(tok, "frozen+oov", mcfg, TrainConfig(epochs=1, batch_size=8, seed=s), ids, y) for s in (0, 1, 2)]
     loop, pool = loop_and_pool(train_glove_many, jobs)
     for a, b in zip(loop, pool, strict=True):
         np.testing.assert_array_equal(a.p_test, b.p_test)

@@ -178,7 +178,7 @@ def test_train_many_in_two_processes_equals_a_loop(tok):
     """BPE runs side by side in spawned workers (the tokenizer pickles by its state) equal a one-thread loop."""
     import pickle
 
-    from src.studies.runs import Encoded, train_many
+    from src.studies.runs import Encoded, TrainJob, train_many
 
     texts, y = tiny_corpus()
     ids = tok.encode(texts)
@@ -186,7 +186,7 @@ def test_train_many_in_two_processes_equals_a_loop(tok):
     assert again.encode(texts) == ids and again.state() == tok.state()
     data = Encoded(tok, ids, ids, ids, y, y, y)
     cfg = ModelConfig(vocab_size=tok.vocab_size, n_labels=y.shape[1], d_model=8, d_ff=16)
-    jobs = [{"data": data, "model_cfg": cfg, "train_cfg": TrainConfig(epochs=1, batch_size=8, seed=s)} for s in (0, 1)]
+    jobs = [TrainJob(data, cfg, TrainConfig(epochs=1, batch_size=8, seed=s)) for s in (0, 1)]
     loop, pool = loop_and_pool(train_many, jobs)
     for a, b in zip(loop, pool, strict=True):
         np.testing.assert_array_equal(a.p_test, b.p_test)

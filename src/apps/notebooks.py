@@ -18,6 +18,7 @@ import nbformat
 from src import ROOT
 from src.common.results import results_dir, write_json
 
+MAX_CELL_LINES = 15  # a notebook cell tells one step; anything longer lives in src/
 KEEP_CELL_META = {"tags"}  # `parameters` / `injected-parameters` tags are all we need
 KERNEL = "toxic-small"  # the Jupyter kernel `make venv` installs into .venv (runs .venv/bin/python)
 KERNELSPEC = {"display_name": "toxic-small (.venv)", "language": "python", "name": KERNEL}
@@ -113,6 +114,20 @@ def problems(path: str | Path) -> list[str]:
     extra = set(nb.metadata) - {"kernelspec", "language_info"}
     if extra:
         out.append(f"{path}: run metadata {sorted(extra)} left in: run it through `python -m src.apps.notebooks`")
+    return out + style_problems(path, code)
+
+
+def style_problems(path: str | Path, code: list) -> list[str]:
+    """Thin-notebook rules: code cells of at most MAX_CELL_LINES lines and no function or class definitions."""
+    out = []
+    for i, cell in enumerate(code, 1):
+        lines = cell.source.strip().splitlines()
+        if len(lines) > MAX_CELL_LINES:
+            out.append(
+                f"{path}: code cell {i} has {len(lines)} lines (> {MAX_CELL_LINES}): move the logic to src/studies/"
+            )
+        if any(line.lstrip().startswith(("def ", "class ", "async def ")) for line in lines):
+            out.append(f"{path}: code cell {i} defines a function or class: move it to src/studies/")
     return out
 
 

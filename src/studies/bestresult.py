@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -61,9 +62,29 @@ def train_glove(
     return train_run(data, cfg, tcfg, embedding=emb, teacher=teacher, alpha=alpha, desc=desc)
 
 
-def train_glove_many(jobs: list[dict], workers: int = 2) -> list[Run]:
-    """`train_glove(**job)` for every job, side by side (see `runs.in_processes`)."""
-    return in_processes(train_glove, jobs, workers)
+@dataclass(frozen=True)
+class GloveJob:
+    """The arguments of one `train_glove`: a typed job for `train_glove_many` (change one with `replace`)."""
+
+    tok: WordTokenizer  # GloVe words of the train split (+ OOV rows)
+    mode: str  # GloveEmbedding mode: how the vectors are used (frozen, projected, fine-tuned ...)
+    mcfg: ModelConfig  # the Encoder's shape (vocab size, max_len and emb_dim come from `tok`)
+    tcfg: TrainConfig  # schedule, loss weighting, seed
+    ids: dict[str, list[list[int]]]  # "train", "val", "test" token ids
+    y: dict[str, np.ndarray]  # "train", "val" label matrices
+    desc: str = "train"  # progress-bar label
+    corpus: np.ndarray | None = None  # (V, K) frozen corpus columns appended to every vector
+    teacher: np.ndarray | None = None  # (N_train, L) soft targets for distillation
+    alpha: float = 0.0  # weight of the teacher's term
+
+    def kwargs(self) -> dict:
+        """The job as `train_glove` keyword arguments (shallow)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def train_glove_many(jobs: Sequence[GloveJob], workers: int = 2) -> list[Run]:
+    """`train_glove` of every job, side by side (see `runs.in_processes`)."""
+    return in_processes(train_glove, [j.kwargs() for j in jobs], workers)
 
 
 def pick_blend_weight(

@@ -24,8 +24,8 @@ from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.suite import names_group
 from src.evaluation.suite_score import score_suite
 from src.studies.behaviour import tuned_view
-from src.studies.bestresult import pick_seed
-from src.studies.runs import Encoded, Run, train_many
+from src.studies.bestresult import GloveJob, pick_seed
+from src.studies.runs import Encoded, Run, TrainJob, train_many
 from src.training.augment import char_noise, swap_rows
 from src.training.loop import TrainConfig
 
@@ -119,8 +119,8 @@ class Recipe:
 
     data: Encoded  # the splits in the saved model's tokens (train cut to the study's rows)
     texts: list[str]  # raw texts of data.train (the noisy copy misspells them)
-    job: Callable[[Encoded, int, str], dict]  # (augmented data, seed, label) -> keyword arguments of one run
-    train: Callable[[list[dict], int], list[Run]]  # jobs -> runs, `workers` side by side
+    job: Callable[[Encoded, int, str], TrainJob | GloveJob]  # (augmented data, seed, label) -> one run's job
+    train: Callable[..., list[Run]]  # (jobs, workers) -> runs, `workers` side by side
 
 
 def study(recipe: Recipe, variants: dict[str, Encoded], seeds: list[int], workers: int = 1, **ctx) -> dict[str, dict]:
@@ -190,8 +190,8 @@ def recipe(path, splits, results: dict | None, sweep: int | None, seed: int = 0)
     train = TrainConfig(**entry["train"]) if "train" in entry else TrainConfig(epochs=3, lr_max=3e-3)
     vec = init_vectors("ppmi", data, model.cfg.d_model, seed=seed)
 
-    def job(d: Encoded, s: int, desc: str) -> dict:
-        return {"data": d, "model_cfg": model.cfg, "train_cfg": replace(train, seed=s), "vectors": vec, "desc": desc}
+    def job(d: Encoded, s: int, desc: str) -> TrainJob:
+        return TrainJob(d, model.cfg, replace(train, seed=s), vec, desc=desc)
 
     return Recipe(data, texts, job, train_many)
 
@@ -229,20 +229,9 @@ def glove_recipe(path, splits, results: dict, sweep: int | None, seed: int = 0, 
     data, texts = data.subset(rows), texts if rows is None else [texts[i] for i in rows]
     teacher = teacher if teacher is None or rows is None else teacher[rows]
 
-    def job(d: Encoded, s: int, desc: str) -> dict:
+    def job(d: Encoded, s: int, desc: str) -> GloveJob:
         soft = None if teacher is None else np.vstack([teacher, d.y_train[len(teacher) :]]).astype(np.float32)
         ids, y = {"train": d.train, "val": d.val, "test": d.test}, {"train": d.y_train, "val": d.y_val}
-        return {
-            "tok": tok,
-            "mode": spec["mode"],
-            "mcfg": model.cfg,
-            "tcfg": replace(train, seed=s),
-            "ids": ids,
-            "y": y,
-            "desc": desc,
-            "corpus": corpus,
-            "alpha": alpha,
-            "teacher": soft,
-        }
+        return GloveJob(tok, spec["mode"], model.cfg, replace(train, seed=s), ids, y, desc, corpus, soft, alpha)
 
     return Recipe(data, texts, job, train_glove_many), note

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
@@ -153,9 +153,29 @@ def in_processes(fn: Callable, jobs: list[dict], workers: int = 2) -> list:
         return list(pool.map(_call, [(fn, job) for job in jobs]))
 
 
-def train_many(jobs: list[dict], workers: int = 2) -> list[Run]:
-    """`train_run(**job)` for every job, side by side (see `in_processes`)."""
-    return in_processes(train_run, jobs, workers)
+@dataclass(frozen=True)
+class TrainJob:
+    """The arguments of one `train_run`: a typed job for `train_many` (change one with `dataclasses.replace`)."""
+
+    data: Encoded  # token ids and labels of the splits it trains and predicts on
+    model_cfg: ModelConfig  # the Encoder's shape
+    train_cfg: TrainConfig  # schedule, loss weighting, seed
+    vectors: np.ndarray | None = None  # (V, d) start of the embedding table; None: random
+    embedding: torch.nn.Module | None = None  # replaces the plain table (e.g. a GloveEmbedding)
+    teacher: np.ndarray | None = None  # (N_train, L) soft targets for distillation
+    alpha: float = 0.0  # weight of the teacher's term (0: plain class-weighted BCE)
+    temperature: float = 1.0  # softening of the teacher's probabilities
+    dtype: torch.dtype = torch.float32  # training precision
+    desc: str = "train"  # progress-bar label
+
+    def kwargs(self) -> dict:
+        """The job as `train_run` keyword arguments (shallow: arrays and models are not copied)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def train_many(jobs: Sequence[TrainJob], workers: int = 2) -> list[Run]:
+    """`train_run` of every job, side by side (see `in_processes`)."""
+    return in_processes(train_run, [j.kwargs() for j in jobs], workers)
 
 
 def fit_predict(model, splits: Splits) -> Run:

@@ -10,7 +10,7 @@ import numpy as np
 
 from src.evaluation.records import model_entry, seed_record
 from src.models.encoder import ModelConfig
-from src.studies.runs import Encoded, predict_texts, train_many
+from src.studies.runs import Encoded, TrainJob, predict_texts, train_many
 from src.training.loop import TrainConfig
 
 
@@ -41,10 +41,9 @@ def distill_study(
     """
     part, grid_alphas = data.subset(sweep), [a for a in alphas if a > 0]
 
-    def job(d: Encoded, seed: int, desc: str, alpha: float = 0.0, soft: np.ndarray | None = None) -> dict:
+    def job(d: Encoded, seed: int, desc: str, alpha: float = 0.0, soft: np.ndarray | None = None) -> TrainJob:
         kd = {"teacher": soft, "alpha": alpha, "temperature": temperature} if alpha else {}
-        cfg = replace(train_cfg, seed=seed)
-        return {"data": d, "model_cfg": model_cfg, "train_cfg": cfg, "vectors": vectors, "desc": desc, **kd}
+        return TrainJob(d, model_cfg, replace(train_cfg, seed=seed), vectors, desc=desc, **kd)
 
     # Round 1: the plain seeds (every row), each teacher's alpha grid on the first seed (and a plain grid run).
     jobs = {("plain", s): job(data, s, f"{name} plain s{s}") for s in seeds}
