@@ -209,6 +209,7 @@ def entry(run: Run, s: dict, size_bytes: int = 0, **extra) -> dict:
         seconds_per_epoch=run.history.seconds_per_epoch,
         best_epoch=run.history.best_epoch + 1,
         train_seconds=run.train_seconds,
+        val_auc_per_epoch=list(run.history.val_auc),  # the learning curve REPORT.md draws
         **extra,
     )
 

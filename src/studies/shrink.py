@@ -116,7 +116,7 @@ def student_entries(
     study: dict, seed_scores: dict, students: dict, chosen: dict, speed, temperature: float
 ) -> dict[str, dict]:
     """Shrink's distilled students: '<student>: <teacher>' records of the first seed, with the seed spread."""
-    from src.evaluation.compress import checkpoint_bytes
+    from src.models.compression import checkpoint_bytes
 
     out = {}
     for (sname, t), ss in seed_scores.items():
