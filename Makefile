@@ -18,7 +18,7 @@ SCALE ?= 1.0
 SCALE_DIR ?= runs/scale_proxy
 SCALE_OUT ?= results/scale_jigsaw_proxy.json
 
-.PHONY: venv test report bench scale lint format lab clean-venv
+.PHONY: venv test report bench scale lint typecheck format lab clean-venv
 
 venv: .venv/.installed
 
@@ -38,6 +38,9 @@ test: venv
 lint: venv
 	$(PY) -m ruff check src tests notebooks && $(PY) -m ruff format --check src tests notebooks
 	$(PY) -m src.apps.notebooks check notebooks/*.ipynb
+
+typecheck: venv
+	$(PY) -m mypy src
 
 format: venv
 	$(PY) -m ruff format src tests notebooks && $(PY) -m ruff check --fix src tests notebooks

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from src.apps.bench_measure import (
 )
 from src.apps.bench_serving import onnx_rows
 from src.common.results import write_json
+
+if TYPE_CHECKING:  # annotation only: this parent process imports torch lazily
+    from src.models.encoder import Encoder
 
 THREADS = 2
 DASK_ROWS, DASK_ROWS_QUICK = 10_000_000, 20_000
@@ -72,7 +76,8 @@ def load_predictor(spec: dict):
     size = Path(spec["path"]).stat().st_size
     params = count_params(pred.model)["total"]
     if spec.get("int8"):
-        pred.model = compression.quantize_int8(pred.model, embedding=True)
+        # quantize_dynamic swaps the Linear layers of a deep copy: the copy is still an Encoder.
+        pred.model = cast("Encoder", compression.quantize_int8(pred.model, embedding=True))
         size = compression.checkpoint_bytes(pred.model, pred.tokenizer)
     pred.probs(np.ones((1, 4), dtype=np.int64))  # warm-up: first-call allocations are not serving cost
     return (lambda texts, batch: pred.predict(texts, batch)[pred.labels].to_numpy()), params, size, pred
@@ -102,7 +107,9 @@ def _measure(spec: dict, inputs: dict[str, str], threads: int, n1: int = BATCH1_
 def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> dict[str, dict]:
     from src.models.teacher import teacher_available
 
-    specs = {"tfidf_lr": {"kind": "tfidf", "path": str(tfidf_path), "note": "the baseline's best config"}}
+    specs: dict[str, dict] = {
+        "tfidf_lr": {"kind": "tfidf", "path": str(tfidf_path), "note": "the baseline's best config"}
+    }
     ckpts = {
         "baseattention_fp32": (f"baseattention_{dataset}.pt", False),
         "baseattention_int8": (f"baseattention_{dataset}.pt", True),
@@ -134,7 +141,7 @@ def fit_tfidf(splits, out: Path) -> str:
     try:
         base = read_results("baseline")
         c = base["models"][base["best"]]["config"]
-        cfg = TfidfConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in c.items()})
+        cfg = TfidfConfig.from_dict(c)
     except (FileNotFoundError, KeyError, TypeError):
         cfg = TfidfConfig()
     model, note = baseline_model.fitted(splits, cfg)

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -111,7 +112,8 @@ def split_seconds(scorer, path: str, rows: int = SPLIT_ROWS) -> dict:
 
 def measure(with_threads: Callable[[int], Predict], inputs: dict[str, str], threads: int, n1: int, cap=None) -> dict:
     """Batch 256 and batch 1 on every input, then 1-thread figures on GHC test; peak RSS after each stage."""
-    fn, out = with_threads(threads), {}
+    fn = with_threads(threads)
+    out: dict[str, Any] = {}  # rates and sizes, plus the test probabilities for the parent
     for name, path in inputs.items():
         per_s, p = throughput(fn, path, 256, cap)
         out.update({f"{name}_batch256_per_s": per_s, f"{name}_n": len(p)})

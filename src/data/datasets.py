@@ -178,6 +178,8 @@ def load_files(
         _check_columns(te, test_path, cols + list(spec.labels))
         y = _parse_labels(te, test_path, spec.labels, allow_unscored=False)
     else:
+        if spec.id_col is None:
+            raise ValueError(f"{spec.name}: a separate test labels file needs `id_col` to match its rows.")
         _check_columns(te, test_path, cols)
         lab_path = _need(folder / spec.test_labels_file, spec)
         lab = _read(lab_path, spec)

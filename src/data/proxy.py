@@ -36,12 +36,15 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from src.data.datasets import GHC, JIGSAW, data_dir, load_files
 from src.data.proxy_text import TextConfig, comments, post_bank
+
+Quoting = Literal[0, 1, 2, 3]  # csv.QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE (what csv.writer takes)
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,9 @@ def _table(ids: list[str], texts: list[str] | None, y: np.ndarray | None) -> pd.
     df = pd.DataFrame({"id": ids})
     if texts is not None:
         df["comment_text"] = texts
-    for j, name in enumerate(JIGSAW.labels if y is not None else ()):
-        df[name] = y[:, j].astype(np.int64)
+    if y is not None:
+        for j, name in enumerate(JIGSAW.labels):
+            df[name] = y[:, j].astype(np.int64)
     return df
 
 
@@ -145,7 +149,7 @@ def check_out_dir(out: Path, force: bool) -> None:
         )
 
 
-def _write_csv(df: pd.DataFrame, path: Path, quoting: int) -> None:
+def _write_csv(df: pd.DataFrame, path: Path, quoting: Quoting) -> None:
     """Write df as CSV through a temporary file in the same folder, renamed into place when complete."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -167,8 +171,9 @@ def write_proxy(proxy: Proxy, out: Path, force: bool = False) -> list[Path]:
     out = Path(out)
     check_out_dir(out, force)
     out.mkdir(parents=True, exist_ok=True)
+    assert JIGSAW.test_labels_file is not None  # Jigsaw's test labels are a file of their own
     # Kaggle quotes every string field of train.csv / test.csv and leaves numbers bare; test_labels.csv is bare.
-    files = [
+    files: list[tuple[pd.DataFrame, str, Quoting]] = [
         (proxy.train, JIGSAW.train_file, csv.QUOTE_NONNUMERIC),
         (proxy.test, JIGSAW.test_file, csv.QUOTE_NONNUMERIC),
         (proxy.test_labels, JIGSAW.test_labels_file, csv.QUOTE_MINIMAL),

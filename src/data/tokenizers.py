@@ -99,7 +99,7 @@ class BPETokenizer:
         return self.state()  # the yttm object cannot be pickled; its model bytes can (runs in worker processes)
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["model_bytes"], max_len=state["max_len"], clean=state["clean"])
+        type(self).__init__(self, state["model_bytes"], max_len=state["max_len"], clean=state["clean"])
 
     @classmethod
     def train(

@@ -18,6 +18,7 @@ import random
 import re
 import string
 from collections.abc import Callable, Iterator
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -199,4 +200,4 @@ def names_group(texts: list[str]) -> np.ndarray:
     For evaluation only: it splits real posts (e.g. the test split) to show how much of a score rests on posts that
     name a group; no training step uses it.
     """
-    return groups_named(texts, GROUPS).any(axis=1)
+    return cast(np.ndarray, groups_named(texts, GROUPS).any(axis=1))  # numpy's stub: bool | array for any axis

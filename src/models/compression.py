@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import gzip
 import io
+import typing
 import warnings
 
 import torch
@@ -28,7 +29,7 @@ def clone(model: nn.Module) -> nn.Module:
     """Deep copy of an Encoder; drops the cached attention maps (non-leaf tensors cannot be deep-copied)."""
     for m in model.modules():
         if hasattr(m, "weights") and isinstance(m.weights, torch.Tensor):
-            m.weights = None
+            m.weights = None  # type: ignore[assignment]  # a plain attribute; nn.Module types them Tensor | Module
     return copy.deepcopy(model)
 
 
@@ -79,10 +80,11 @@ def precision_variants(model: nn.Module) -> dict[str, tuple[nn.Module, int]]:
 
 def prunable(model: nn.Module, embedding: bool = True) -> list[tuple[nn.Module, str]]:
     """(module, "weight") pairs pruned together: every Linear, plus the token embedding if `embedding`."""
-    out = [(m, "weight") for m in model.modules() if isinstance(m, nn.Linear)]
+    out: list[tuple[nn.Module, str]] = [(m, "weight") for m in model.modules() if isinstance(m, nn.Linear)]
     # Not the position table: Encoder reads `pos.weight` without calling the module, so prune's forward
     # pre-hook would never refresh it (and a stale masked tensor breaks the second backward pass).
-    return out + [(model.embed, "weight")] if embedding else out
+    # typing.cast (this module's own `cast` changes dtypes): `embed` is an nn.Module attribute.
+    return out + [(typing.cast(nn.Module, model.embed), "weight")] if embedding else out
 
 
 def prune_global(model: nn.Module, amount: float, embedding: bool = True) -> list[tuple[nn.Module, str]]:

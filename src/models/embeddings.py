@@ -56,13 +56,13 @@ def skipgram(
 ) -> np.ndarray:
     """(V, dim) skip-gram with negative sampling vectors (the report's pre-training), trained in torch."""
     g = torch.Generator().manual_seed(seed)
-    pairs = []
+    pair_arrays: list[np.ndarray] = []
     for d in range(1, window + 1):
         for s in ids:
             if len(s) > d:
                 a = np.asarray(s)
-                pairs += [np.stack([a[:-d], a[d:]], 1), np.stack([a[d:], a[:-d]], 1)]
-    pairs = torch.as_tensor(np.concatenate(pairs), dtype=torch.long)  # (P, 2) center, context
+                pair_arrays += [np.stack([a[:-d], a[d:]], 1), np.stack([a[d:], a[:-d]], 1)]
+    pairs = torch.as_tensor(np.concatenate(pair_arrays), dtype=torch.long)  # (P, 2) center, context
     counts = torch.bincount(pairs[:, 1], minlength=vocab_size).float() ** 0.75
     counts[0] = 0  # never sample PAD as a negative
     emb_in = torch.nn.Embedding(vocab_size, dim)

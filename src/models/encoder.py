@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import torch
 from torch import nn
@@ -126,14 +127,14 @@ class Encoder(nn.Module):
         mx = (x + (m - 1) * 1e4).max(1).values  # (B, C)
         return mx if self.cfg.pooling == "max" else torch.cat([mean, mx], dim=-1)  # (B, 2C)
 
-    def attention_maps(self) -> list[torch.Tensor]:
-        """Per layer (B, H, T, T) weights of the last forward pass (for heatmaps)."""
-        return [b.attn.weights for b in self.blocks]
+    def attention_maps(self) -> list[torch.Tensor | None]:
+        """Per layer (B, H, T, T) weights of the last forward pass (for heatmaps); None before the first one."""
+        return [cast(Block, b).attn.weights for b in self.blocks]
 
 
 def init_embedding(model: Encoder, vectors: torch.Tensor | None, std: float = 0.1) -> None:
     """Start the embedding table from given vectors (rescaled to `std`), or random N(0, std)."""
-    w = model.embed.weight
+    w = cast(torch.Tensor, model.embed.weight)  # the plain nn.Embedding table (callers pass no GloVe layer)
     with torch.no_grad():
         if vectors is None:
             nn.init.normal_(w, std=std)

@@ -16,6 +16,12 @@ class GloveEmbedding(nn.Module):
     """Word embedding from a (V, C) GloVe matrix: 'frozen', 'finetune' or 'frozen+oov', optionally followed by
     K frozen columns of corpus statistics of the training text (e.g. PPMI+SVD word vectors): (V, C + K)."""
 
+    # Buffers (registered in __init__; which ones exist depends on the mode), declared for the type checker.
+    corpus: torch.Tensor | None
+    weight: torch.Tensor
+    frozen_weight: torch.Tensor
+    trainable_ids: torch.Tensor
+
     def __init__(
         self,
         matrix: np.ndarray | torch.Tensor,

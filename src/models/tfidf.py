@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse import hstack
@@ -24,6 +25,12 @@ class TfidfConfig:
     C: float = 4.0  # inverse L2 strength of each logistic regression
     class_weight: str | None = "balanced"  # the report's class weighting, LR flavour
     clean: bool = False  # apply the report's [a-zA-Z]+ cleaning first
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TfidfConfig:
+        """The config from its `asdict` form read back from JSON (which turns the n-gram tuples into lists)."""
+        kw: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        return cls(**kw)
 
 
 class TfidfLR:
@@ -82,7 +89,8 @@ class TfidfLR:
         `fingerprint` names the training data (see `experiments.baseline_model`), so a reader can tell a stale file.
         """
         meta = {"config": asdict(self.cfg), "labels": self.labels, "format": FORMAT, "fingerprint": fingerprint}
-        arrays = {"meta": _json_array(meta)}
+        # Any-typed: mypy checks a `**dict` against every keyword of savez_compressed, `allow_pickle: bool` included.
+        arrays: dict[str, Any] = {"meta": _json_array(meta)}
         for i, v in enumerate(self.vecs):
             terms = sorted(v.vocabulary_, key=v.vocabulary_.get)  # column order
             arrays |= {f"terms{i}": _json_array(terms), f"idf{i}": v.idf_}
@@ -99,8 +107,7 @@ class TfidfLR:
                 meta = json.loads(z["meta"].tobytes())
                 if meta.get("format") != FORMAT:
                     raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT!r}")
-                cfg = meta["config"]
-                cfg = TfidfConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.items()})
+                cfg = TfidfConfig.from_dict(meta["config"])
                 model = cls(cfg, meta["labels"])
                 model.fingerprint = meta.get("fingerprint", "")
                 for i, v in enumerate(model.vecs):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -86,7 +87,7 @@ def swap_rows(
         source = forms[first.group(0).lower()][0]
         others = [g for g in groups if g != source]
         for target in others if per_post is None else rng.sample(others, min(per_post, len(others))):
-            out.append(pattern.sub(lambda m, t=target, src=source: _swapped(m, forms, src, t), text))
+            out.append(pattern.sub(partial(_swapped, forms=forms, source=source, target=target), text))
             rows.append(i)
     return out, np.asarray(y, dtype=np.float32)[rows].reshape(len(rows), np.shape(y)[1])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import torch
@@ -13,6 +14,7 @@ from tqdm import tqdm
 from src.common.auc import macro_auc
 from src.common.batching import length_batches
 from src.common.seeding import set_seed
+from src.models.encoder import ModelConfig
 from src.training.losses import pos_weights, weighted_bce
 from src.training.schedulers import linear_scheduler
 
@@ -83,7 +85,8 @@ def predict_proba(model: torch.nn.Module, ids: list[list[int]], batch_size: int 
     model.eval()
     dev = next(model.parameters()).device
     lengths = np.array([len(s) for s in ids])
-    out = np.zeros((len(ids), model.cfg.n_labels), dtype=np.float32)
+    n_labels = cast(ModelConfig, model.cfg).n_labels  # an Encoder's (or its compressed copy's) config
+    out = np.zeros((len(ids), n_labels), dtype=np.float32)
     for b in length_batches(lengths, batch_size, None if len(ids) < 2 else np.random.default_rng(0)):
         x = pad([ids[i] for i in b]).to(dev)
         out[b] = torch.sigmoid(model(x).float()).cpu().numpy()
@@ -143,5 +146,6 @@ def fit(
                 bar.update(total - bar.n)  # the bar ends full when early stopping cuts the schedule short
                 break
     bar.close()
+    assert hist.best_state is not None  # set by the first epoch (cfg.epochs >= 1)
     model.load_state_dict(hist.best_state)
     return hist

@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -52,9 +53,11 @@ def save_cache(
     for name in SPLITS:
         if probs[name].ndim != 2 or probs[name].shape[1] != len(labels):
             raise ValueError(f"probs[{name!r}] has shape {probs[name].shape}; expected (N, {len(labels)}).")
+    # Any-typed: mypy checks a `**dict` against every keyword of savez_compressed, `allow_pickle: bool` included.
+    probs16: dict[str, Any] = {f"p_{name}": np.asarray(probs[name], dtype=np.float16) for name in SPLITS}
     np.savez_compressed(
         path,
-        **{f"p_{name}": np.asarray(probs[name], dtype=np.float16) for name in SPLITS},
+        **probs16,
         labels=np.array(list(labels)),
         fingerprint=np.array(fingerprint),
         meta=np.array(json.dumps({"cache_version": CACHE_VERSION, **(meta or {})})),
