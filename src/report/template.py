@@ -24,6 +24,7 @@ DASH = "–"  # what a metric without a value (null in JSON) renders as
 _NUMBER = re.compile(r"(?<![\w.\-/])(\d+\.\d+|\d+(?:\.\d+)?\s?%|\d{1,3}(?:,\d{3})+|(?!(?:19|20)\d\d\b)\d{3,})(?![\w/])")
 _MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _CODE = re.compile(r"`[^`\n]*`|\]\([^)\s]*\)")  # inline code and link targets are names, not claims
+_NAMES = re.compile(r"\bat 0\.5\b")  # "F1 at 0.5": the report's fixed cut names a metric, it is not a result
 
 
 def _num(x, digits: int) -> str:
@@ -86,7 +87,7 @@ def typed_numbers(text: str) -> list[tuple[int, str]]:
     prose = _MARKUP.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)  # keep line numbers
     out = []
     for i, line in enumerate(prose.splitlines(), 1):
-        line = _CODE.sub(" ", line)
+        line = _NAMES.sub(" ", _CODE.sub(" ", line))
         out += [(i, m.group(1)) for m in _NUMBER.finditer(line)]
     return out
 

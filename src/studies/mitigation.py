@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from src.common.auc import macro_auc
+from src.common.results import read_results
 from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.suite import names_group
 from src.evaluation.suite_score import score_suite
@@ -235,3 +236,21 @@ def glove_recipe(path, splits, results: dict, sweep: int | None, seed: int = 0, 
         return GloveJob(tok, spec["mode"], model.cfg, replace(train, seed=s), ids, y, desc, corpus, soft, alpha)
 
     return Recipe(data, texts, job, train_glove_many), note
+
+
+def baseattention_study(path: Path, splits, rows: dict, augment: list[str], cfg: dict, **ctx) -> dict[str, dict]:
+    """The mitigation study of BaseAttention's saved recipe ({} without its checkpoint): each `augment` variant.
+
+    `rows`: the suite's rows per variant; `cfg`: sweep_sample, seed, suite_repeat, noise_rate, bpe_dropout, seeds,
+    workers; `ctx`: splits, suite, dataset for scoring.
+    """
+    if not path.is_file():
+        return {}
+    try:
+        results = read_results("BaseAttention")
+    except FileNotFoundError:
+        results = None  # the recipe's defaults
+    rec = recipe(path, splits, results, cfg["sweep_sample"], cfg["seed"])
+    extra = (rows | swap_variants(rec), cfg["suite_repeat"], cfg["noise_rate"], cfg["bpe_dropout"])
+    variants = {v: augmented(rec.data, v, rec.texts, *extra) for v in augment}
+    return study(rec, variants, cfg["seeds"], cfg["workers"], **ctx)
