@@ -13,19 +13,12 @@ from src import ROOT
 from src.common.results import results_dir, write_json
 from src.report.bench_tables import table_bench
 from src.report.markdown import NOT_RUN, dig, fill, fmt3, md_table, size_mb
+from src.report.published import published_rows
 from src.report.side_tables import table_behaviour, table_scale
 
 NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink")  # table order
-# The report's own numbers (Jigsaw 2018), typed in by hand: they are not reproducible here.
-PUBLISHED = [
-    ("LookAtData", "~90% of comments have no label; 200 tokens cover 90% of comments (chosen max length)"),
-    ("baseline", "bag-of-words model, one classifier per label; no numbers we can confirm"),
-    ("BaseAttention", "attention-based network; numbers not recoverable from the material we have"),
-    (
-        "BestResult",
-        "F1 micro 0.69, F1 macro 0.42; threat F1 0.00, identity_hate F1 0.00; ROC AUC apparently from hard labels",
-    ),
-]
+# The report's own numbers (Jigsaw 2018), transcribed once in src.report.published: not reproducible here.
+PUBLISHED = published_rows()
 
 
 def load_all(directory: Path) -> dict[str, dict | None]:
@@ -139,7 +132,7 @@ def table_per_label(docs: dict[str, dict | None]) -> str:
 
 
 def table_published() -> str:
-    """The report's own Jigsaw numbers, hand-typed and labelled as such."""
+    """The report's own Jigsaw numbers (src.report.published), labelled as such."""
     return "**report (Jigsaw, as published)** — not reproduced here:\n\n" + md_table(
         ["notebook", "what the report says"], [list(r) for r in PUBLISHED]
     )
