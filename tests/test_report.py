@@ -1,117 +1,77 @@
-"""src.report.render fills REPORT.md's marked tables from results files and leaves everything else alone."""
+"""REPORT.md and the notebooks' conclusions come from the results files: every number a reference, none typed."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-import numpy as np
+import jinja2
+import nbformat
+import pytest
 
-from src.common.results import write_results
-from src.evaluation.metrics import evaluate_model
-from src.evaluation.records import model_entry
-from src.report.render import NOT_RUN, fill, render
+from src.report.render import main_body_words, render
+from src.report.template import TEMPLATES, conclusions, typed_numbers
+from src.report.template import render as render_template
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = """# Title
-
-Hand-written intro that must survive.
-
-<!-- BEGIN table:data -->
-old data
-<!-- END table:data -->
-
-Middle text.
-
-<!-- BEGIN table:models -->
-<!-- END table:models -->
-
-<!-- BEGIN table:per_label -->
-x
-<!-- END table:per_label -->
-
-<!-- BEGIN table:published -->
-<!-- END table:published -->
-
-<!-- BEGIN table:time -->
-<!-- END table:time -->
-
-Closing words.
-"""
+NOTEBOOK_TEMPLATES = sorted((TEMPLATES / "notebooks").glob("*.md"))
 
 
-def _results(toxic_env: dict[str, Path]) -> None:
-    labels = ["hd", "cv", "vo"]
-    rng = np.random.default_rng(0)
-    y = (rng.random((60, 3)) < 0.3).astype(int)
-    p = np.clip(y * 0.5 + rng.random((60, 3)) * 0.6, 0, 1)
-    scores = evaluate_model(y, p, y, p, labels, {"hate": ("hd", "cv")})
-    models = {"tfidf_lr": model_entry(1234, 1234, 5_000_000, scores), "other": model_entry(10, 5, 100, scores)}
-    write_results("baseline", "ghc", labels, models=models, best="tfidf_lr")
-    look = {
-        "dataset": "ghc",
-        "labels": labels,
-        "counts": {s: {"hd": 3, "cv": 1, "vo": 2, "rows": 10} for s in ("train", "validation", "test")},
-        "rates": {s: {"hd": 0.3, "cv": 0.1, "vo": 0.2, "all_zero": 0.6} for s in ("train", "validation", "test")},
-        "all_zero_share": 0.6,
-        "length_quantiles": {"clean": {"q90": 47.0, "q95": 57.0}},
-    }
-    (toxic_env["results"] / "LookAtData.json").write_text(json.dumps(look))
+def test_a_typed_number_is_caught() -> None:
+    """The check fails on a hand-typed result and passes the same sentence written with a reference."""
+    typed = "The baseline scores 0.826 on 5,510 posts, 45% of them\nhateful, in 2018."
+    assert typed_numbers(typed) == [(1, "0.826"), (1, "5,510"), (1, "45%")]
+    assert typed_numbers("The baseline scores {{ r.auc | f3 }} on {{ n | int }} posts, `0.5` in code.") == []
+    assert typed_numbers("F1 at 0.5, 3 seeds, fp32, MiniLM-L6, 200K parameters, 1e-4, the 90th percentile") == []
 
 
-def test_render_fills_markers_and_keeps_text(tmp_path: Path, toxic_env: dict[str, Path]) -> None:
-    _results(toxic_env)
-    report = tmp_path / "REPORT.md"
-    report.write_text(TEMPLATE)
-    text = render(report, toxic_env["results"], wall_seconds=125)
-    for keep in ("# Title", "Hand-written intro that must survive.", "Middle text.", "Closing words."):
-        assert keep in text
-    assert "old data" not in text and "\nx\n" not in text
-    assert "| hd | 3 | 3 | 3 | 0.300 |" in text
-    assert "| baseline | tfidf_lr * | ghc | 1234 | 1234 | 5.0 MB |" in text
-    assert "| baseline | other | ghc | 10 | 5 |" in text
-    assert "report (Jigsaw, as published)" in text and "F1 micro 0.69, F1 macro 0.42" in text
-    assert "125 s (2.1 min)" in text
-    assert json.loads((toxic_env["results"] / "report_time.json").read_text()) == {"wall_seconds": 125}
-    # Idempotent: a second run changes nothing, and the stored wall time is reused.
-    assert render(report, toxic_env["results"]) == text
-    for name in ("data", "models", "per_label", "published", "time"):
-        assert text.count(f"<!-- BEGIN table:{name} -->") == 1 and text.count(f"<!-- END table:{name} -->") == 1
+@pytest.mark.parametrize("path", [TEMPLATES / "REPORT.md", *NOTEBOOK_TEMPLATES], ids=lambda p: p.name)
+def test_templates_have_no_typed_number(path: Path) -> None:
+    assert typed_numbers(path.read_text()) == []
 
 
-def test_missing_results_say_not_run(tmp_path: Path, toxic_env: dict[str, Path]) -> None:
-    report = tmp_path / "REPORT.md"
-    report.write_text(TEMPLATE)
-    text = render(report, toxic_env["results"])
-    assert text.count(NOT_RUN) == 4  # data, models, per_label, time; the published block is static
-    assert "Closing words." in text
+@pytest.mark.parametrize("nb", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebook_markdown_has_no_typed_number(nb: Path) -> None:
+    cells = nbformat.read(nb, as_version=4).cells
+    found = {i: typed_numbers(c.source) for i, c in enumerate(cells) if c.cell_type == "markdown"}
+    assert not {i: f for i, f in found.items() if f}
 
 
-def test_fill_leaves_unknown_markers() -> None:
-    text = "a\n<!-- BEGIN table:other -->\nkeep\n<!-- END table:other -->\n"
-    assert fill(text, "data", "new") == text
+def test_a_missing_key_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "t.md").write_text("AUC {{ r.models.nope.test | f3 }}\n")
+    with pytest.raises(jinja2.UndefinedError):
+        render_template("t.md", tmp_path, r={"models": {}})
 
 
-def test_cli(tmp_path: Path, toxic_env: dict[str, Path]) -> None:
-    _results(toxic_env)
-    report = tmp_path / "REPORT.md"
-    report.write_text(TEMPLATE)
-    cmd = [
-        sys.executable,
-        "-m",
-        "src.report.render",
-        "--results",
-        str(toxic_env["results"]),
-        "--report",
-        str(report),
-    ]
-    subprocess.run([*cmd, "--wall-seconds", "60"], check=True, cwd=ROOT, capture_output=True)
-    assert "60 s (1.0 min)" in report.read_text()
+def test_committed_report_is_what_the_results_render(tmp_path: Path) -> None:
+    """`make report`'s last step on the committed results writes the committed REPORT.md again, word for word."""
+    text = render(tmp_path / "REPORT.md", ROOT / "results")
+    assert text == (ROOT / "REPORT.md").read_text(), (
+        "REPORT.md differs from its rendering: run `python -m src.apps.report`"
+    )
+    figures = sorted((tmp_path / "reports" / "figures").glob("*.png"))
+    assert len(figures) >= 7 and all(f.stat().st_size < 200_000 for f in figures)
+    for f in figures:  # linked from the report and committed beside it
+        assert f"reports/figures/{f.name}" in text and (ROOT / "reports" / "figures" / f.name).is_file()
+    assert main_body_words(text) < 3500
 
 
-def test_repo_report_has_markers() -> None:
-    text = (ROOT / "REPORT.md").read_text()
-    for name in ("data", "models", "per_label", "published", "time"):
-        assert f"<!-- BEGIN table:{name} -->" in text and f"<!-- END table:{name} -->" in text
+@pytest.mark.parametrize("template", NOTEBOOK_TEMPLATES, ids=lambda p: p.stem)
+def test_notebook_conclusions_agree_with_results(template: Path) -> None:
+    """The committed notebook's conclusions output is its template rendered from the committed results file."""
+    nb = nbformat.read(ROOT / "notebooks" / f"{template.stem}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("conclusions("))
+    shown = "".join(o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o.get("data", {}))
+    assert shown == conclusions(template.stem, ROOT / "results").data
+
+
+def test_every_report_number_reads_a_results_file(tmp_path: Path) -> None:
+    """Change one stored metric and the rendered report changes with it (nothing is copied in by hand)."""
+    results = tmp_path / "results"
+    results.mkdir()
+    for f in (ROOT / "results").glob("*.json"):
+        (results / f.name).write_text(f.read_text())
+    doc = json.loads((results / "baseline.json").read_text())
+    doc["models"][doc["best"]]["test"]["roc_auc"]["macro"] = 0.123456
+    (results / "baseline.json").write_text(json.dumps(doc))
+    assert "0.123" in render(tmp_path / "REPORT.md", results)

@@ -74,10 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     if a.out is None:
         subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "notebooks"], cwd=ROOT, check=False)
         report, results = ROOT / "REPORT.md", results_dir()
-    else:
+    else:  # the same template, every number and claim rendered from this run's results
         report, results = a.out / "REPORT.md", a.out / "results"
-        note = f"> Tables below: the `{a.dataset}` run in `{a.out}`. The prose describes the committed GHC run.\n\n"
-        report.write_text(note + (ROOT / "REPORT.md").read_text())  # the template, its tables filled from this run
     render(report, results, seconds if list(a.notebooks) == list(NOTEBOOKS) else None)  # a full run's time only
     print(f"updated {report} ({seconds} s)")
 

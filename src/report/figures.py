@@ -1,7 +1,5 @@
 """REPORT.md's figures, drawn from the results files only (results/*.json), one PNG each.
 
-python -m src.report.figures [--results DIR] [--out DIR]   (default: results/ -> reports/figures/)
-
 Each figure is a public function taking the loaded results files ({name: doc}, `load_docs`), so a notebook can draw
 it from its own run; `draw_all` writes every figure whose inputs exist and skips the others with a note naming the
 missing file or key.
@@ -9,7 +7,6 @@ missing file or key.
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,7 +14,6 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from src import ROOT
-from src.common.results import results_dir
 from src.report.figures_common import MissingData, load_docs, save, style
 from src.report.figures_compress import pareto, pruning_curve
 from src.report.figures_data import headline_metrics, identity_fpr, label_rates_lengths, per_label_f1
@@ -52,20 +48,3 @@ def draw_all(results: Path, out: Path) -> dict[str, Path]:
         except MissingData as e:
             log.warning("figure %s skipped: %s", name, e)
     return written
-
-
-def main() -> None:
-    """CLI: draw the report's figures from a results folder."""
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument(
-        "--results", type=Path, default=None, help="results folder (default: $TOXIC_RESULTS_DIR or results/)"
-    )
-    ap.add_argument("--out", type=Path, default=FIGURES_DIR, help="where the PNG files go")
-    a = ap.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for name, path in draw_all(a.results or results_dir(), a.out).items():
-        print(f"{name}: {path} ({path.stat().st_size / 1e3:.0f} kB)")
-
-
-if __name__ == "__main__":
-    main()

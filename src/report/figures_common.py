@@ -93,7 +93,7 @@ def seed_spread(model: Mapping) -> tuple[float, float, int] | None:
     A record describes it only if the model's own test AUC is one of the seed values: a blend or an ensemble that
     carries its member's seed record (whose values are the members') is shown as one run, not with their spread.
     """
-    rec = get(model, "seeds", "test_macro_auc") or {}
+    rec = get(model, "seeds", "test_macro_auc") or model.get("test_macro_auc_over_seeds") or {}
     values, own = rec.get("values") or [], get(model, "test", "roc_auc", "macro")
     if len(values) < 2 or own is None or rec.get("std") is None:
         return None

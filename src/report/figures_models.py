@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
+from src.evaluation import question
 from src.report import published
 from src.report.figures_common import (
     COLORS,
@@ -26,18 +27,13 @@ from src.report.figures_common import (
 
 
 def size_answer(docs: Mapping[str, dict]) -> dict:
-    """The report's question restated on test macro AUC: the smallest model that matches the baseline (its mean over
-    seeds, or its one run, >= the baseline's) and the smallest that beats it by more than the seed spread (mean - std
-    above the baseline's mean + std; needs >= 2 seeds). Each answer is a model_points row as a dict, or None."""
+    """The report's question restated on test macro AUC over every results file (`question.smallest`): the fewest
+    parameters that match the baseline and that beat it by more than one seed std. Answers are model_points rows."""
     base, base_std, base_name = baseline_auc(docs)
     pts = model_points(docs)
     pts = pts[pts.notebook != "baseline"].sort_values(["params", "mean"], ascending=[True, False])
-    match = pts[pts["mean"] >= base]
-    beat = pts[(pts.n_seeds >= 2) & (pts["mean"] - pts["std"] > base + base_std)]
-    first = lambda df: df.iloc[0].to_dict() if len(df) else None  # noqa: E731
-    return {"baseline": base, "baseline_std": base_std, "baseline_model": base_name, "matches": first(match)} | {
-        "beats": first(beat)
-    }
+    rows = [r | {"name": f"{r['notebook']}: {r['model']}", "n": r["n_seeds"]} for r in pts.to_dict("records")]
+    return question.smallest(rows, base) | {"baseline_std": base_std, "baseline_model": base_name}
 
 
 def _annotate_answer(ax, row: dict | None, text: str, dy: float) -> None:
@@ -87,7 +83,7 @@ def _curve_models(doc: Mapping) -> dict[str, dict]:
     """The report's setting and the fixed recipe (the checkpointed record), where their epoch history is stored."""
     models = doc.get("models") or {}
     keep = ["report_setting"] + [n for n, m in models.items() if m.get("checkpoint")]
-    return {n: models[n] for n in keep if get(models, n, "history", "val_macro_auc")}
+    return {n: models[n] for n in keep if get(models, n, "val_auc_per_epoch")}
 
 
 def learning_curve(docs: Mapping[str, dict]) -> Figure:
@@ -96,14 +92,14 @@ def learning_curve(docs: Mapping[str, dict]) -> Figure:
     runs = _curve_models(doc)
     if not runs:
         raise MissingData(
-            "results/BaseAttention.json: models.report_setting.history.val_macro_auc and the same key on the "
+            "results/BaseAttention.json: models.report_setting.val_auc_per_epoch and the same key on the "
             "checkpointed model (lists of per-epoch validation macro AUC) are not stored"
         )
     ds = dataset_name(doc)
     with style():
         fig, (ax,) = new_figure(1)
         for i, (name, m) in enumerate(runs.items()):
-            y = m["history"]["val_macro_auc"]
+            y = m["val_auc_per_epoch"]
             t = m.get("train") or {}
             role = "the report's setting" if name == "report_setting" else "fixed recipe"
             lr = f", lr {t['lr_max']:g} → {t['lr_min']:g}" if "lr_max" in t and "lr_min" in t else ""

@@ -1,8 +1,6 @@
-"""Markdown pieces of REPORT.md: tables, cell formats, and filling a marked region of the file."""
+"""Markdown pieces of REPORT.md: tables and cell formats."""
 
 from __future__ import annotations
-
-import re
 
 NOT_RUN = "(not run yet)"  # a table whose results file does not exist yet
 
@@ -45,9 +43,3 @@ def bench_cell(v):
 def fmt3(v) -> str:
     """3 decimals, or an em dash for a missing value."""
     return "—" if v is None else f"{v:.3f}"
-
-
-def fill(text: str, name: str, body: str) -> str:
-    """Replace what sits between `<!-- BEGIN table:name -->` and `<!-- END table:name -->`."""
-    pat = re.compile(rf"(<!-- BEGIN table:{re.escape(name)} -->\n).*?(\n?<!-- END table:{re.escape(name)} -->)", re.S)
-    return pat.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2).lstrip("\n"), text)

@@ -10,7 +10,6 @@ from src.common.results import write_json
 from src.report import published as pub
 from src.report.markdown import NOT_RUN, dig, fmt3, md_table, size_mb
 
-
 # Our counterpart of each of the report's models: (notebook, model record, bench.json row for speed).
 OURS = {
     "baseline": ("baseline", None, "tfidf_lr"),
@@ -55,9 +54,10 @@ def table_headline(docs: dict) -> str:
             [None, dig(m, *(["params", "total"] if key == "params" else [key])) if m else None, None]
             for _, m, _ in cols
         ]
-        rows.append([label, *[size_mb(c) if key == "size_bytes" and c else c for cell in cells for c in cell]])
+        fmt = size_mb if key == "size_bytes" else (lambda n: f"{n:,}")
+        rows.append([label, *[fmt(c) if c else None for cell in cells for c in cell]])
     speed = [[None, dig(bench, b, "ghc_test_batch256_per_s"), None] for *_, b in cols]
-    rows.append(["comments/s (2 cores, `make bench`)", *[round(c) if c else None for cell in speed for c in cell]])
+    rows.append(["comments/s (2 cores, `make bench`)", *[f"{c:,.0f}" if c else None for cell in speed for c in cell]])
     return md_table(head, rows)
 
 
