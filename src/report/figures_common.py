@@ -131,7 +131,7 @@ def model_points(docs: Mapping[str, dict]) -> pd.DataFrame:
 def baseline_auc(docs: Mapping[str, dict]) -> tuple[float, float, str]:
     """The TF-IDF + LR baseline's test macro AUC (mean over seeds where recorded), its std (0 without) and name."""
     doc = need(docs, "baseline")
-    name = doc.get("best")
+    name = str(doc.get("best"))
     m = get(doc, "models", name)
     if get(m, "test", "roc_auc", "macro") is None:
         raise MissingData("results/baseline.json: models.<best>.test.roc_auc.macro is missing")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from src.common.results import write_json
 from src.report import published
@@ -29,7 +30,7 @@ OTHER_FILES = ("bench", "scale_jigsaw_proxy", "notebook_times", "report_time", "
 
 def load_all(directory: Path) -> dict[str, dict]:
     """Every results file the report reads ({name: doc}); a missing or unreadable file is simply absent."""
-    docs = dict(load_docs(directory))
+    docs: dict[str, Any] = dict(load_docs(directory))
     for name in OTHER_FILES:
         path = directory / f"{name}.json"
         try:

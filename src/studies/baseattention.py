@@ -98,7 +98,7 @@ class Sweep:
     """The size sweep: configurations, their PPMI starts and the shared training recipe."""
 
     configs: dict[str, tuple[int, ModelConfig]]  # name -> (vocabulary, shape)
-    vectors: dict[tuple[int, int], np.ndarray]  # (vocabulary, width) -> PPMI + SVD start on the sweep rows
+    vectors: dict[tuple[int, int], np.ndarray | None]  # (vocabulary, width) -> PPMI + SVD start on the sweep rows
     train_cfg: TrainConfig  # our recipe; each job sets its seed
 
     def job(self, name: str, seed: int, data: dict[int, Encoded]) -> TrainJob:
@@ -110,7 +110,7 @@ class Sweep:
 
 def make_sweep(tk: Tokenized, configs: dict, train_cfg: TrainConfig, seed: int) -> Sweep:
     """PPMI starts of every (vocabulary, width) in `configs`, computed once each on the sweep rows."""
-    vectors: dict[tuple[int, int], np.ndarray] = {}
+    vectors: dict[tuple[int, int], np.ndarray | None] = {}
     for v, cfg in configs.values():
         if (v, cfg.d_model) not in vectors:
             vectors[(v, cfg.d_model)] = init_vectors("ppmi", tk.sweep[v], cfg.d_model, seed=seed)

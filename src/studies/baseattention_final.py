@@ -75,7 +75,7 @@ def final_runs(sw: Sweep, tk: Tokenized, best: str, seeds: list[int], max_params
     jobs = [replace(sw.job(best, s, tk.data), desc=f"seed {s}") for s in seeds]
     runs = dict(zip(seeds, train_many(jobs, workers), strict=True))
     total = count_params(runs[seeds[0]].model)["total"]
-    groups = {"single": [(s,) for s in seeds]}
+    groups: dict[str, list[tuple[int, ...]]] = {"single": [(s,) for s in seeds]}
     if 2 * total <= max_params:
         groups["2-seed ensemble"] = [tuple(seeds[i : i + 2]) for i in range(0, len(seeds) - 1, 2)]
     data = tk.data[sw.configs[best][0]]

@@ -21,6 +21,7 @@ import pandas as pd
 
 from src.common.auc import macro_auc
 from src.common.results import read_results
+from src.data.tokenizers import BPETokenizer
 from src.evaluation.metrics import evaluate_model, seed_summary
 from src.evaluation.suite import names_group
 from src.evaluation.suite_score import score_suite
@@ -76,6 +77,8 @@ def augmented(
         elif part == "noise":
             ids, ys = ids + tok.encode(char_noise(train_texts, rate, seed=1)), ys + [data.y_train]
         elif part == "bpedrop":
+            if not isinstance(tok, BPETokenizer):
+                raise ValueError(f"variant bpedrop needs a BPE tokenizer, not {type(tok).__name__}")
             ids, ys = ids + tok.encode(train_texts, dropout=dropout), ys + [data.y_train]
     return Encoded(tok, ids, data.val, data.test, np.vstack(ys).astype(np.float32), data.y_val, data.y_test)
 
@@ -96,6 +99,7 @@ def score_run(
     part) of one run, at its validation-tuned thresholds. `named`: `names_group` of the test texts (None: found
     here; `study` finds it once for all its runs)."""
     labels, derived = list(splits.spec.labels), dict(splits.spec.derived)
+    assert data.y_test is not None, "scoring needs the test labels (Encoded.y_test)"
     ev = evaluate_model(data.y_val, run.p_val, data.y_test, run.p_test, labels, derived)
     view = tuned_view(run.model, data.tokenizer, ev, splits.spec, dataset)
     s, tr = score_suite(view, suite, "heldout"), score_suite(view, suite, "train")

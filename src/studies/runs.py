@@ -6,7 +6,8 @@ import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import torch
@@ -65,11 +66,11 @@ def train_part(split: dict, rows: np.ndarray | None) -> dict:
 class Run:
     """One trained model (encoder or any fit/predict_proba model) with its probabilities and timings."""
 
-    model: object  # an Encoder, or anything with fit(texts, y) and predict_proba(texts) (TF-IDF + LR)
+    model: Any  # an Encoder, or anything with fit(texts, y) and predict_proba(texts) (TF-IDF + LR)
     p_val: np.ndarray  # (N_val, L) probabilities, LABELS order
     p_test: np.ndarray  # (N_test, L)
     train_seconds: float  # wall time of training on the train split
-    history: History | None = None  # epochs of an encoder run (None for sklearn-style models)
+    history: History = field(default_factory=History)  # epochs of an encoder run (empty for sklearn-style models)
     tokenizer: Tokenizer | None = None  # what turns raw text into the model's ids (encoders)
     comments_per_second: float | None = None  # test-set prediction throughput, where it was timed
 
@@ -85,9 +86,9 @@ class Run:
 def encode(tokenizer: Tokenizer, splits: Splits) -> Encoded:
     """Tokenise train/validation/test with one tokenizer."""
     labels = list(splits.spec.labels)
-    ids = [tokenizer.encode(list(df["text"])) for df in (splits.train, splits.val, splits.test)]
-    ys = [label_matrix(df, labels) for df in (splits.train, splits.val, splits.test)]
-    return Encoded(tokenizer, *ids, *ys)
+    tr, va, te = (tokenizer.encode(list(df["text"])) for df in (splits.train, splits.val, splits.test))
+    y_tr, y_va, y_te = (label_matrix(df, labels) for df in (splits.train, splits.val, splits.test))
+    return Encoded(tokenizer, tr, va, te, y_tr, y_va, y_te)
 
 
 def init_vectors(kind: str, data: Encoded, dim: int, seed: int = 0) -> np.ndarray | None:
@@ -195,6 +196,7 @@ def scores(runs: list[Run], data: Encoded, labels: list[str], derived: dict) -> 
     """evaluate_model on the mean probabilities of `runs` (one run, or a same-size seed/model ensemble)."""
     p_val = np.mean([r.p_val for r in runs], axis=0)
     p_test = np.mean([r.p_test for r in runs], axis=0)
+    assert data.y_test is not None, "scoring needs the test labels (Encoded.y_test)"
     return evaluate_model(data.y_val, p_val, data.y_test, p_test, labels, derived)
 
 

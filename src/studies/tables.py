@@ -32,7 +32,7 @@ def speed_table(runs: dict[str, Run], sizes: dict[str, int], params: dict[str, i
     rows = {
         name: {
             "fit_seconds": round(r.train_seconds, 1),
-            "comments_per_second": round(r.comments_per_second),
+            "comments_per_second": round(r.comments_per_second or 0.0),
             "params": params[name],
             "size_MB": round(sizes[name] / 1e6, 1),
         }
