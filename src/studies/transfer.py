@@ -143,7 +143,7 @@ def baseline_record(
     fps = {c: cs.evaluation.fingerprint for c, cs in corpora.items()}
     prev = (previous or {}).get("baseline_default_model")
     if prev and prev.get("fingerprints") == fps:
-        return prev | {"source": "carried over from the previous results/Transfer.json (same evaluation halves)"}
+        return prev | {"source": "carried over from the previous results/Transfer.json: same evaluation halves"}
     if DEFAULT_MODEL not in models or not corpora:
         return None
     from src.serving.bundle import sha256_file
@@ -154,7 +154,7 @@ def baseline_record(
         "auc": {c: models[DEFAULT_MODEL]["cross_corpus"][c]["auc"][GOAL_CONTRAST]["value"] for c in corpora},
         "fingerprints": fps,
         "recorded": datetime.date.today().isoformat(),
-        "source": "measured in this run (no earlier record of these evaluation halves)",
+        "source": "measured in this run: no earlier record of these evaluation halves",
     }
 
 
