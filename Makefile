@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DATASET ?= ghc
 TOXIC_DATA_DIR ?= $(CURDIR)/data/raw
 export TOXIC_DATA_DIR
-NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult Shrink Behaviour
+NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult Shrink Behaviour Transfer
 # GHC renders the committed notebooks/, results/, models/ and REPORT.md; any other dataset writes all of them
 # under $(RUN_DIR) (git-ignored), so a Jigsaw run never overwrites what GHC committed.
 RUN_DIR ?= runs/$(DATASET)

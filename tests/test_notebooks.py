@@ -62,6 +62,10 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
         assert sc["saved_seed"] == pick_seed(val, fpr, sc["rule_slack"]) and all(0 <= x <= 1 for x in fpr.values())
         ck = checkpoint.load(results.parent / "models" / f"bestresult_{dataset}.pt", labels=labels)[2]
         assert ck["meta"]["seed"] == sc["saved_seed"]
+    if stem == "Transfer":  # every model scored on both fixture corpora' evaluation halves, the goal recorded
+        assert set(doc["corpora"]) == {"stormfront", "implicit_hate"} and "baseline_recorded" in doc["goals"]
+        assert all(m.get("skipped") or set(m["cross_corpus"]) == set(doc["corpora"]) for m in doc["models"].values())
+        return
     for name, m in doc["models"].items():
         if m.get("skipped"):  # optional extras absent (Teacher without transformers): says so, scores nothing
             assert m.get("note"), name
@@ -80,12 +84,14 @@ DATASETS = {
 def pipeline_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """One fixture dataset and one results/models folder shared by the notebooks, run in pipeline order."""
     from tests.fixtures import write_ghc, write_jigsaw, write_teacher_oof_cache
+    from tests.fixtures_corpora import write_corpora
 
     root = tmp_path_factory.mktemp(f"pipeline_{request.param}")
     dirs = {name: root / name for name in ("data", "results", "models")}
     for d in dirs.values():
         d.mkdir()
     (write_ghc if request.param == "ghc" else write_jigsaw)(dirs["data"])
+    write_corpora(dirs["data"])  # stormfront/ and implicit_hate/ for Transfer
     with pytest.MonkeyPatch.context() as mp:
         for name, d in dirs.items():
             mp.setenv(f"TOXIC_{name.upper()}_DIR", str(d))

@@ -22,7 +22,7 @@ from pathlib import Path
 from src import ROOT
 from src.apps.profiles import PROFILES, params_for
 
-NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "Behaviour")
+NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult", "Shrink", "Behaviour", "Transfer")
 
 
 def run_all(
