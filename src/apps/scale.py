@@ -19,7 +19,7 @@ from pathlib import Path
 from src.common.results import write_json
 from src.data.datasets import get_spec, load_files
 
-LIMITS = {"total_wall_seconds": 3600, "peak_rss_mb": 12 * 1024}  # issue #10: one hour, 12 GiB per notebook process
+LIMITS = {"total_wall_seconds": 3600, "peak_rss_mb": 12 * 1024}  # one hour, 12 GiB per notebook process
 
 
 def _rows(results: Path, data_root: Path) -> tuple[dict[str, int], int]:

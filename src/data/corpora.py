@@ -1,4 +1,4 @@
-"""The corpora beyond GHC (issue #21): validated loaders and one fixed, seeded split of each into two halves.
+"""The corpora beyond GHC: validated loaders and one fixed, seeded split of each into two halves.
 
 - **transfer half**: text only (`TransferHalf` holds ids and texts, no labels): allowed as unlabelled text, e.g.
   for distillation (`transfer_texts`);

@@ -7,7 +7,7 @@ writes OUT_DIR/train.csv, test.csv and test_labels.csv in Kaggle's exact layout 
 text is GHC's, its vocabulary is far poorer than Jigsaw's, and its labels are derived, not annotated.
 
 Lengths. Each comment gets a target of W = max(1, round(X)) words, X ~ LogNormal(mu = ln 36, sigma = 1.1):
-median 36 words (Jigsaw's median comment, issue #10), mean 36 * exp(1.1^2 / 2) ~ 66 words (published Jigsaw
+median 36 words (Jigsaw's median comment), mean 36 * exp(1.1^2 / 2) ~ 66 words (published Jigsaw
 descriptions: ~67), 90th percentile ~147 words, and 94% of comments within 200 words (the report fixed 200
 tokens because they cover ~90% of Jigsaw comments). A comment is cut at the last word boundary before
 5,000 characters, Kaggle's cap. GHC posts (median 15 words, ~4x shorter than Jigsaw comments) are drawn

@@ -1,4 +1,4 @@
-"""Functional test suite written for this project (issue #11): behaviour beyond the GHC test split.
+"""Functional test suite written for this project: behaviour beyond the GHC test split.
 
 Cases are generated from templates x slots (src/evaluation/suite_templates.py), never stored as a dump. Hateful
 cases also get spelling variants of their hateful keyword(s) (swap, drop, add, space, leet), seeded by `seed`.

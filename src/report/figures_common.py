@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 import seaborn as sns
+from cycler import cycler
 from matplotlib.figure import Figure
 
 # Every results file a figure reads (results/<name>.json), notebooks first, then the benchmark.
@@ -66,7 +67,7 @@ def dataset_name(doc: Mapping) -> str:
 def style() -> Iterator[None]:
     """The figures' look, scoped so that notebooks drawing their own plots keep theirs."""
     rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("paper", font_scale=0.95)}
-    rc.update({"axes.prop_cycle": mpl.cycler(color=COLORS), "figure.dpi": DPI, "savefig.dpi": DPI})
+    rc.update({"axes.prop_cycle": cycler(color=COLORS), "figure.dpi": DPI, "savefig.dpi": DPI})
     rc.update({"legend.fontsize": 6.5, "legend.title_fontsize": 7, "axes.titlesize": 8.5, "axes.titleweight": "bold"})
     rc.update({"font.family": "DejaVu Sans"})
     with mpl.rc_context(rc):

@@ -43,7 +43,7 @@ def table_behaviour(directory: Path) -> str:
 
 
 def _seeds(sel: dict) -> str:
-    """Behaviour part 5c: the default recipe's plain runs per seed, and the seed a validation-only rule picks."""
+    """Behaviour's seed check: the default recipe's plain runs per seed, and the seed a validation-only rule picks."""
     keys = ("train_part_identity_fpr", "identity_fpr", "accuracy", "test_macro_auc", "val_macro_auc")
     rows = [[s, *(sel[k][i] for k in keys)] for i, s in enumerate(sel["seeds"])]
     head = ["seed", "identity FPR, training part", "identity FPR, held out", "held-out accuracy", "test ROC AUC"]
@@ -83,9 +83,9 @@ def _mentions(gm: dict, labels: list[str]) -> str:
 
 
 def _mitigation(mit: dict, recipe: str) -> str:
-    """Behaviour part 5: a saved model's recipe retrained per augmentation variant, mean ± std over seeds."""
-    metrics = ("test_macro_auc", "test_macro_auc_naming_group", "test_macro_auc_other", "accuracy", "identity_fpr")
-    metrics += ("spelling_gap",)
+    """Behaviour's mitigation study: a saved model's recipe retrained per augmentation variant, mean ± std over seeds."""
+    metrics = ["test_macro_auc", "test_macro_auc_naming_group", "test_macro_auc_other", "accuracy", "identity_fpr"]
+    metrics += ["spelling_gap"]
     seeds = next(iter(mit.values()))["accuracy"]["seeds"]
     rows = [[v, r["train_rows"], *(_mean_std(r.get(m)) for m in metrics)] for v, r in mit.items()]
     head = [f"augmentation ({recipe} recipe)", "train rows", "test ROC AUC macro", "… posts naming a group"]

@@ -4,6 +4,7 @@ every model, per label, and the run times."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from src.common.results import write_json
@@ -41,9 +42,9 @@ def table_headline(docs: dict) -> str:
         got = saved_entry(docs, nb)
         cols.append((table, got[1] if got else None, OURS[nb][2]))
         head += [f"{what}: report (Jigsaw)", f"ours ({docs[nb]['dataset'] if got else '—'}) at 0.5", "ours, tuned"]
-    rows = []
+    rows: list[list] = []
     for metric in pub.METRICS:
-        row = [pub.metric_name(metric)]
+        row: list = [pub.metric_name(metric)]
         for table, m, _ in cols:
             tuned = None if metric.startswith("roc_auc") else _ours(m, metric, "at_tuned") if m else None
             row += [str(table[metric]) if metric in table else None, _ours(m, metric, "at_0.5") if m else None, tuned]
@@ -54,7 +55,7 @@ def table_headline(docs: dict) -> str:
             [None, dig(m, *(["params", "total"] if key == "params" else [key])) if m else None, None]
             for _, m, _ in cols
         ]
-        fmt = size_mb if key == "size_bytes" else (lambda n: f"{n:,}")
+        fmt: Callable = size_mb if key == "size_bytes" else (lambda n: f"{n:,}")
         rows.append([label, *[fmt(c) if c else None for cell in cells for c in cell]])
     speed = [[None, dig(bench, b, "ghc_test_batch256_per_s"), None] for *_, b in cols]
     rows.append(["comments/s (2 cores, `make bench`)", *[f"{c:,.0f}" if c else None for cell in speed for c in cell]])
@@ -121,10 +122,11 @@ def _spread(seeds: dict) -> str:
 
 def table_per_label(docs: dict[str, dict | None]) -> str:
     """Test ROC AUC and tuned F1 per label for each notebook's best model."""
-    rows, labels = [], None
+    rows: list[list] = []
+    labels: list[str] = []
     for nb, doc in docs.items():
         best = dig(doc, "models", dig(doc, "best"))
-        if not best:
+        if not best or doc is None:
             continue
         labels = labels or doc["labels"]
         cells = [

@@ -159,7 +159,7 @@ def _rate(y: np.ndarray) -> float:
 
 
 def goals(scores: dict[str, dict], params: dict[str, int], best: str, split: str = "heldout") -> dict:
-    """Issue #11's goals on the held-out part, measured: {name: {"value", "target", "met"}}."""
+    """The behaviour goals on the held-out part, measured: {name: {"value", "target", "met"}}."""
     b = scores[best][split]
     out = {
         "identity_fpr_le_0.10_best": (b["identity_fpr"]["overall"], "<= 0.10", b["identity_fpr"]["overall"] <= 0.10),

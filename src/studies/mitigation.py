@@ -1,4 +1,4 @@
-"""Behaviour part 5: retrain a saved model's recipe with and without augmentation, over seeds, and score each run
+"""Behaviour's mitigation study: retrain a saved model's recipe with and without augmentation, over seeds, and score each run
 on the test split and on the held-out suite (thresholds tuned on validation, as for the saved models).
 
 Two recipes: BaseAttention's BPE model (`recipe`) and BestResult's GloVe model (`glove_recipe`: frozen GloVe rows,
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -102,7 +103,8 @@ def score_run(
     assert data.y_test is not None, "scoring needs the test labels (Encoded.y_test)"
     ev = evaluate_model(data.y_val, run.p_val, data.y_test, run.p_test, labels, derived)
     view = tuned_view(run.model, data.tokenizer, ev, splits.spec, dataset)
-    s, tr = score_suite(view, suite, "heldout"), score_suite(view, suite, "train")
+    s: dict[str, Any] = score_suite(view, suite, "heldout")
+    tr: dict[str, Any] = score_suite(view, suite, "train")
     named = names_group(list(splits.test["text"])) if named is None else named
     return {
         "test_macro_auc": ev["test"]["roc_auc"]["macro"],
@@ -137,7 +139,8 @@ def study(recipe: Recipe, variants: dict[str, Encoded], seeds: list[int], worker
     runs = dict(
         zip(keys, recipe.train([recipe.job(variants[n], s, f"{n} s{s}") for n, s in keys], workers), strict=True)
     )
-    out, named = {}, names_group(list(ctx["splits"].test["text"]))
+    out: dict[str, dict[str, Any]] = {}
+    named = names_group(list(ctx["splits"].test["text"]))
     for name, d in variants.items():
         scored = {s: score_run(runs[(name, s)], recipe.data, named=named, **ctx) for s in seeds}
         out[name] = {m: seed_summary({s: x[m] for s, x in scored.items()}) for m in METRICS}

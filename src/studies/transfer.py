@@ -27,7 +27,7 @@ HATE_NOTE = {
     "ghc": "hate = max(hd, cv) probability (GHC's 'Hate' label; the checkpoints' derived `hate` column)",
     "jigsaw": "hate = identity_hate probability (Jigsaw has no hd/cv; its closest label, as in the Behaviour suite)",
 }
-GOAL_CONTRAST = "hate"  # the contrast issue #21's goal reads: the corpus' binary hate label
+GOAL_CONTRAST = "hate"  # the contrast the cross-corpus goal reads: the corpus' binary hate label
 
 
 @dataclass(frozen=True)

@@ -138,8 +138,8 @@ def _goal_check(name: str, g: dict) -> str:
 def _goal_line(doc: dict) -> str:
     base, goals = doc.get("baseline_default_model"), doc["goals"]
     if base is None:
-        return "- **Goal (issue #21)**: no baseline recorded (no saved default model to measure)."
+        return "- **Goal**: no baseline recorded (no saved default model to measure)."
     said = "; ".join(_goal_check(k, g) for k, g in goals.items() if k != "baseline_recorded")
     return (
-        f"- **Goal (issue #21)**: baseline of `{base['model']}` recorded {base['recorded']}, {base['source']}; {said}."
+        f"- **Goal**: baseline of `{base['model']}` recorded {base['recorded']}, {base['source']}; {said}."
     )

@@ -1,4 +1,4 @@
-"""Training-data augmentation against unintended bias and misspellings (issue #11).
+"""Training-data augmentation against unintended bias and misspellings.
 
 - `suite_rows`: the functional suite's *training* part (training templates x training groups, never a held-out
   template or group) as labelled rows: hateful cases and their spelling variants, and non-hateful mentions of
