@@ -35,9 +35,12 @@ venv: .venv/.installed
 test: venv
 	$(PY) -m pytest -q tests
 
+# ruff, the import order of src (src.STAGES), notebook hygiene and thinness (cells <= 15 lines, no definitions), mypy.
 lint: venv
 	$(PY) -m ruff check src tests notebooks && $(PY) -m ruff format --check src tests notebooks
+	$(PY) -m src.apps.check_imports
 	$(PY) -m src.apps.notebooks check notebooks/*.ipynb
+	$(PY) -m mypy src
 
 typecheck: venv
 	$(PY) -m mypy src
