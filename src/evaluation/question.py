@@ -20,11 +20,15 @@ def doubling(baseline: dict, models: dict[str, dict], split: str = "test") -> li
     rows = []
     for at, metric, avg in CUT_METRICS:
         base = baseline[split][at][metric][avg]
-        name, best = max(((n, m[split][at][metric][avg]) for n, m in models.items()), key=lambda x: x[1])
+        got = [(n, v) for n, m in models.items() if (v := m[split][at][metric][avg]) is not None]
+        if base is None or not got:
+            continue  # undefined on this split (no positives): nothing to double
+        name, best = max(got, key=lambda x: x[1])
         target = 2 * base
+        possible = 0 < target <= 1.0  # a baseline at 0 has nothing to double
         rows.append(
             {"metric": f"{metric} {avg} ({at.removeprefix('at_')})", "baseline": base, "target": target,
-             "possible": target <= 1.0, "best_model": name, "best": best, "doubled": best >= target}
+             "possible": possible, "best_model": name, "best": best, "doubled": possible and best >= target}
         )  # fmt: skip
     return rows
 

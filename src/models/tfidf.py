@@ -86,7 +86,7 @@ class TfidfLR:
     def save(self, path, fingerprint: str = "") -> None:
         """Write config, labels, vocabularies, IDF weights and LR weights to one .npz of plain arrays (no pickle).
 
-        `fingerprint` names the training data (see `experiments.baseline_model`), so a reader can tell a stale file.
+        `fingerprint` names the training data (see `src.studies.baseline`), so a reader can tell a stale file.
         """
         meta = {"config": asdict(self.cfg), "labels": self.labels, "format": FORMAT, "fingerprint": fingerprint}
         # Any-typed: mypy checks a `**dict` against every keyword of savez_compressed, `allow_pickle: bool` included.

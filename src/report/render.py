@@ -85,6 +85,7 @@ def render(report: Path, directory: Path, wall_seconds: int | None = None) -> st
     docs = load_all(directory)
     text = render_template(TEMPLATE, **context(docs, directory, figures, out_dir))
     text = re.sub(r"[ \t]+\n", "\n", text)  # inline tags keep a space before their line break
+    text = re.sub(r"([^\n])\n(#{1,6} |!\[)", r"\1\n\n\2", text)  # headings and figures stand apart
     text = re.sub(r"\n{3,}", "\n\n", text)  # template blocks leave blank runs behind
     report.write_text(text)
     return text

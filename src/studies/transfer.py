@@ -159,7 +159,7 @@ def baseline_record(
 
 
 def goals(models: dict[str, dict], baseline: dict | None) -> dict:
-    """Issue #21's cross-corpus goal: the default model's hate AUC on each corpus no lower than the recorded baseline
+    """The cross-corpus goal: the default model's hate AUC on each corpus no lower than the recorded baseline
     (compared at 4 decimals: float noise across machines is not a change)."""
     recorded = baseline is not None
     out = {"baseline_recorded": {"value": recorded, "target": "baseline_default_model stored", "met": recorded}}

@@ -140,6 +140,4 @@ def _goal_line(doc: dict) -> str:
     if base is None:
         return "- **Goal**: no baseline recorded (no saved default model to measure)."
     said = "; ".join(_goal_check(k, g) for k, g in goals.items() if k != "baseline_recorded")
-    return (
-        f"- **Goal**: baseline of `{base['model']}` recorded {base['recorded']}, {base['source']}; {said}."
-    )
+    return f"- **Goal**: baseline of `{base['model']}` recorded {base['recorded']}, {base['source']}; {said}."
