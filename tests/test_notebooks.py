@@ -109,3 +109,13 @@ def test_notebook_on_fixture(nb: Path, tmp_path: Path, pipeline_env) -> None:
         params |= cuts | ({"sweep_sample": 200} if "sweep_sample" in cuts else {})
     out = run(nb, params, output=tmp_path / nb.name)
     _check(out, dirs["results"], nb.stem, dataset, DATASETS[dataset])
+
+
+def test_report_renders_on_the_fixture_run(tmp_path: Path, pipeline_env) -> None:
+    """`make report`'s last step on this run's results (quick mode; GHC and Jigsaw labels): every reference resolves."""
+    from src.report.render import main_body_words, render
+
+    dataset, dirs = pipeline_env
+    text = render(tmp_path / "REPORT.md", dirs["results"])
+    assert f"**{dataset}**" in text and "## Appendix" in text and main_body_words(text) < 3500
+    assert len(list((tmp_path / "reports" / "figures").glob("*.png"))) >= 6
