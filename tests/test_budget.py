@@ -98,6 +98,9 @@ def test_rates_rows_and_references() -> None:
     assert predict([no_tfidf], _at(2.0, 1.0), knobs, ROWS, ["baseline"])["baseline"] == pytest.approx(1022.0)
     tiny = predict([REF], _at(1.0), knobs, ROWS // 100, NOTEBOOKS)  # every row part scales with rows
     assert all(tiny[nb] < 0.1 * SECONDS[nb] for nb in NOTEBOOKS)
+    one_core = predict([REF], Rates(5000.0, 100.0, cores=1), knobs, ROWS, NOTEBOOKS)  # 2 workers share it
+    assert one_core == pytest.approx({nb: 2 * s for nb, s in SECONDS.items()})
+    assert predict([REF], Rates(5000.0, 100.0, cores=16), knobs, ROWS, NOTEBOOKS) == pytest.approx(SECONDS)
     harder = Reference({**SECONDS, "baseline": 900.0}, REF.params, ROWS, REF.rates, "conditional")
     assert predict([REF, harder], _at(1.0), knobs, ROWS, ["baseline"])["baseline"] == pytest.approx(900.0)
 

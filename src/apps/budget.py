@@ -24,6 +24,7 @@ SWEEP_LADDER = (20_000, 16_000, 12_000, 10_000, 8_000)  # sweep_sample values tr
 # few for the sample-trained comparisons to rank configurations by validation AUC.
 SWEEP_FLOOR = SWEEP_LADDER[-1]
 MARGIN = 0.25  # share of the budget left free for a slower-than-predicted machine or harder labels
+WORKERS = 2  # processes the hour profile trains side by side (src/apps/profiles.py and the notebooks' defaults)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Rates:
 
     train_rows_per_s: float  # BaseAttention's recipe, one torch thread: train rows per second of one epoch
     tfidf_rows_per_s: float | None = None  # TF-IDF + LR fit on the probe sample (None: not measured)
+    cores: int = 2  # CPU cores: the profile runs 2 workers side by side, which share a single core
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,12 @@ def full_knobs(notebooks: list[str]) -> Knobs:
 
 
 def _ratio(ref: Rates, now: Rates, kind: str) -> float:
-    """How many times slower this machine is than the reference one, for one probe (the train probe if missing)."""
+    """How many times slower this machine is than the reference one, for one probe (the train probe if missing);
+    fewer cores than the 2 the profile keeps busy count too (more never help: the profile runs 2 workers)."""
+    cores = min(WORKERS, ref.cores) / min(WORKERS, max(1, now.cores))
     if kind == "tfidf" and ref.tfidf_rows_per_s and now.tfidf_rows_per_s:
-        return ref.tfidf_rows_per_s / now.tfidf_rows_per_s
-    return ref.train_rows_per_s / now.train_rows_per_s
+        return cores * ref.tfidf_rows_per_s / now.tfidf_rows_per_s
+    return cores * ref.train_rows_per_s / now.train_rows_per_s
 
 
 def predict_one(nb: str, ref: Reference, rates: Rates, knobs: Knobs, train_rows: int) -> float:

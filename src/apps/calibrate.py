@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -76,7 +77,7 @@ def reference(path: Path) -> Reference | None:
     if budget.get("rates"):
         rates = Rates(**budget["rates"])
     elif rows_per_s := notebooks.get("BaseAttention", {}).get("train_rows_per_s"):
-        rates = Rates(float(rows_per_s))
+        rates = Rates(float(rows_per_s), cores=doc.get("cores") or 2)
     else:
         return None
     train_rows = budget.get("train_rows") or round(doc["rows"]["train"] * 0.8)  # the notebooks' 80% train split
@@ -98,7 +99,8 @@ def plan_run(dataset: str, results: Path, budget_min: float, notebooks: list[str
         return {}
     t0 = time.perf_counter()
     splits = load_splits(dataset, seed=seed)
-    rates = Rates(probe_train(splits, seed), probe_tfidf(splits, seed) if "baseline" in notebooks else None)
+    tfidf = probe_tfidf(splits, seed) if "baseline" in notebooks else None
+    rates = Rates(probe_train(splits, seed), tfidf, os.cpu_count() or 1)
     spent = time.perf_counter() - t0
     plan = choose(refs, rates, budget_min * 60, len(splits.train), notebooks, spent)
     params = notebook_params(plan.knobs, notebooks)
