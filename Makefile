@@ -13,8 +13,15 @@ OUT_ARG := $(if $(filter ghc,$(DATASET)),,--out $(RUN_DIR))
 # Notebook parameter profile (src/apps/profiles.py): full on ghc, hour (Jigsaw-size cuts) otherwise.
 PROFILE ?=
 PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
-# `make scale`: proxy size (1.0 = Jigsaw's 159,571 + 153,164 rows), its run folder and the summary file.
+# Time budget of a non-GHC report (minutes): the hour profile's sweep knobs are fitted to it, less a 25% margin,
+# from a few seconds of measurement at the start (src/apps/budget.py). GHC never calibrates or shrinks.
+BUDGET_MIN ?= 60
+BUDGET_ARG := $(if $(filter ghc,$(DATASET)),,--budget-minutes $(BUDGET_MIN))
+# `make scale`: proxy size (1.0 = Jigsaw's 159,571 + 153,164 rows), the proxy variants run one after the other
+# (src/data/proxy.py), the folder holding one run folder per variant, and the summary file: SCALE_OUT for implied,
+# SCALE_OUT with _<variant> before .json for the others.
 SCALE ?= 1.0
+SCALE_VARIANTS ?= implied conditional
 SCALE_DIR ?= runs/scale_proxy
 SCALE_OUT ?= results/scale_jigsaw_proxy.json
 
@@ -50,19 +57,22 @@ format: venv
 
 # Executes every notebook top to bottom on $(DATASET), then regenerates the report's tables.
 report: venv
-	$(PY) -m src.apps.pipeline --dataset $(DATASET) $(OUT_ARG) --notebooks $(NOTEBOOKS) $(PROFILE_ARG)
+	$(PY) -m src.apps.pipeline --dataset $(DATASET) $(OUT_ARG) --notebooks $(NOTEBOOKS) $(PROFILE_ARG) $(BUDGET_ARG)
 
 # BENCH_ARGS, e.g. --dask-rows 1000000 (default 10,000,000) or --quick.
 bench: venv
 	$(PY) -m src.apps.bench --dataset $(DATASET) $(BENCH_ARGS)
 
-# The whole report on a Jigsaw-shaped proxy built from GHC text, timed per notebook -> $(SCALE_OUT).
+# The whole report on each Jigsaw-shaped proxy variant built from GHC text, timed per notebook -> $(SCALE_OUT)[_v].
 scale: venv
-	$(PY) -m src.data.proxy jigsaw $(SCALE_DIR)/data/jigsaw --source $(TOXIC_DATA_DIR)/ghc --scale $(SCALE) --force
-	TOXIC_DATA_DIR=$(abspath $(SCALE_DIR))/data $(PY) -m src.apps.pipeline --dataset jigsaw \
-	  --out $(SCALE_DIR) --notebooks $(NOTEBOOKS) $(PROFILE_ARG)
-	$(PY) -m src.apps.scale summarize --results $(SCALE_DIR)/results --data-root $(SCALE_DIR)/data \
-	  --out $(SCALE_OUT)
+	set -e; for v in $(SCALE_VARIANTS); do \
+	  dir=$(SCALE_DIR)/$$v; out=$(SCALE_OUT); [ $$v = implied ] || out=$${out%.json}_$$v.json; \
+	  $(PY) -m src.data.proxy jigsaw $$dir/data/jigsaw --source $(TOXIC_DATA_DIR)/ghc --scale $(SCALE) \
+	    --variant $$v --force; \
+	  TOXIC_DATA_DIR=$(abspath $(SCALE_DIR))/$$v/data $(PY) -m src.apps.pipeline --dataset jigsaw \
+	    --out $$dir --notebooks $(NOTEBOOKS) $(PROFILE_ARG) --budget-minutes $(BUDGET_MIN); \
+	  $(PY) -m src.apps.scale summarize --results $$dir/results --data-root $$dir/data --variant $$v --out $$out; \
+	done
 
 # JupyterLab on the notebooks, with the project's kernel ("toxic-small (.venv)") selected.
 lab: venv

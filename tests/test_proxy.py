@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -11,12 +12,19 @@ import pytest
 
 from src.data.datasets import GHC, JIGSAW, load_files, load_splits
 from src.data.proxy import ProxyConfig, build_proxy, label_counts, main, sizes, write_proxy
+from src.data.proxy_labels import conditional_counts
 from src.data.proxy_text import TextConfig
 from tests.fixtures import write_ghc
 
 SCALE = 0.02  # ~3,200 train and ~3,100 test rows: every label has a few dozen positives at most
 REAL_GHC = Path("/work/shared/data/ghc")
 KAGGLE_TRAIN = ["id", "comment_text", *JIGSAW.labels]
+# sha256 of train.csv + test.csv + test_labels.csv written before the `conditional` variant existed (seed 0):
+# the default variant must keep writing these bytes.
+IMPLIED_SHA256 = {
+    "fixture": "fbe243a9c2bf0539c89b29a98e1698aaa12943b508c26b830ab39813b2d8fda8",  # write_ghc, --scale 0.02
+    "real": "5b91b3f9d22ae7e0ff18ecc48dc55da8e1888b42c5929c46d6a6766cd63587f5",  # /work/shared/data/ghc, 0.01
+}
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +135,62 @@ def test_deterministic_bytes(ghc_source: Path, proxy_root: Path, tmp_path: Path)
         assert main(["jigsaw", str(out), "--source", str(ghc_source), "--scale", str(SCALE), "--seed", seed]) == 0
         for name in ("train.csv", "test.csv", "test_labels.csv"):
             assert ((out / name).read_bytes() == (proxy_root / "jigsaw" / name).read_bytes()) is same
+
+
+def _sha256(folder: Path) -> str:
+    h = hashlib.sha256()
+    for name in ("train.csv", "test.csv", "test_labels.csv"):
+        h.update((folder / name).read_bytes())
+    return h.hexdigest()
+
+
+def test_implied_variant_bytes_unchanged(proxy_root: Path, ghc_source: Path, tmp_path: Path) -> None:
+    assert _sha256(proxy_root / "jigsaw") == IMPLIED_SHA256["fixture"]  # the default variant
+    args = ["jigsaw", str(tmp_path / "x"), "--source", str(ghc_source), "--scale", str(SCALE), "--variant", "implied"]
+    assert main(args) == 0 and _sha256(tmp_path / "x") == IMPLIED_SHA256["fixture"]
+    if REAL_GHC.is_dir():
+        assert main(["jigsaw", str(tmp_path / "r"), "--source", str(REAL_GHC), "--scale", "0.01"]) == 0
+        assert _sha256(tmp_path / "r") == IMPLIED_SHA256["real"]
+
+
+def test_conditional_variant(ghc_source: Path, tmp_path: Path) -> None:
+    """Sub-labels at Jigsaw's rates given toxic, some on non-toxic rows, and only toxic shows in the text."""
+    cfg = ProxyConfig(variant="conditional")
+    assert (
+        main(
+            [
+                "jigsaw",
+                str(tmp_path / "jigsaw"),
+                "--source",
+                str(ghc_source),
+                "--scale",
+                str(SCALE),
+                "--variant",
+                "conditional",
+            ]
+        )
+        == 0
+    )
+    train, test, _ = load_files(JIGSAW, tmp_path / "jigsaw")
+    for df in (train, test):
+        y = df[list(JIGSAW.labels)].to_numpy()
+        in_toxic, in_clean = conditional_counts(cfg, len(df))
+        toxic = y[:, 0] == 1
+        assert y[toxic].sum(axis=0).tolist() == in_toxic and y[~toxic].sum(axis=0).tolist() == in_clean
+        assert np.abs(y.sum(axis=0) - np.array(label_counts(cfg, len(df)))).max() <= 1  # Jigsaw's marginal rates
+    assert sum(in_clean) > 0  # obscene, insult, ... without toxic, as in Kaggle's file
+    ghc_train, _, _ = load_files(GHC, ghc_source)
+    labelled = ghc_train.loc[ghc_train[list(GHC.labels)].any(axis=1), "text"].tolist()
+    raw = _read(tmp_path, "train.csv")
+    has = np.array([any(p in t for p in labelled) for t in raw["comment_text"]])
+    toxic, sub = (raw["toxic"] == "1").to_numpy(), (raw[list(JIGSAW.labels[1:])] == "1").any(axis=1).to_numpy()
+    assert has[toxic].all() and not has[~toxic].any()  # the text follows toxic alone
+    assert (sub & ~toxic).any()  # so these rows' sub-labels have no evidence in their text
+    threat_cv = ghc_train.loc[ghc_train["cv"] == 1, "text"].tolist()
+    threat = (raw["threat"] == "1").to_numpy()
+    assert not all(any(p in t for p in threat_cv) for t in raw.loc[threat, "comment_text"])  # not implied by posts
+    with pytest.raises(ValueError, match="unknown proxy variant"):
+        build_proxy(ghc_source, scale=0.005, cfg=ProxyConfig(variant="other"))
 
 
 def test_refuses_non_empty_out_dir_unless_force(ghc_source: Path, tmp_path: Path, capsys) -> None:

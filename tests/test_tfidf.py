@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from src.data.datasets import load_splits
-from src.models.tfidf import TfidfConfig, TfidfLR
+from src.models.tfidf import TfidfConfig, TfidfJobs, TfidfLR
 from src.studies import baseline as baseline_model
 from tests.fixtures import write_ghc
 
@@ -79,3 +79,35 @@ def test_fitted_reuses_the_baseline_file_only_when_it_matches(splits, toxic_env)
     path.write_bytes(b"damaged")
     _, note = baseline_model.fitted(splits, CFG)
     assert "unreadable, ignored: tfidf_lr_ghc.npz" in note
+
+
+def test_parallel_fit_equals_sequential(splits) -> None:
+    """Threads per label, a worker process per extra vectorizer and row blocks in prediction change no number."""
+    labels, texts = list(splits.spec.labels), list(splits.train["text"])
+    y = splits.train[labels].to_numpy().astype(int)
+    fitted, states = {}, {}
+    for n_jobs in (1, 2):
+        np.random.seed(7)  # liblinear draws a seed from np.random per label: the draws must stay as many
+        model = TfidfLR(CFG, labels, TfidfJobs(n_jobs=n_jobs, min_rows=0)).fit(texts, y)
+        fitted[n_jobs], states[n_jobs] = model, np.random.get_state()[1].copy()
+    seq, par = fitted[1], fitted[2]
+    assert np.array_equal(states[1], states[2])
+    for a, b in zip(seq.vecs, par.vecs, strict=True):
+        assert a.vocabulary_ == b.vocabulary_ and np.array_equal(a.idf_, b.idf_)
+    for a, b in zip(seq.clfs, par.clfs, strict=True):
+        assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)
+    test = list(splits.test["text"])
+    p = seq.predict_proba(test)
+    for n_jobs in (2, 3):  # rows split into n_jobs blocks across processes
+        par.jobs = TfidfJobs(n_jobs=n_jobs, min_rows=0)
+        assert np.array_equal(par.predict_proba(test), p)
+
+
+def test_label_fits_capped_by_memory(splits) -> None:
+    """A copy budget smaller than one liblinear copy fits the labels one at a time: same model."""
+    labels, texts = list(splits.spec.labels), list(splits.train["text"])
+    y = splits.train[labels].to_numpy().astype(int)
+    small = TfidfLR(CFG, labels, TfidfJobs(n_jobs=4, max_copy_bytes=1)).fit(texts, y)
+    ref = TfidfLR(CFG, labels, TfidfJobs(n_jobs=1)).fit(texts, y)
+    for a, b in zip(small.clfs, ref.clfs, strict=True):
+        assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)

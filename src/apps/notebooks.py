@@ -141,12 +141,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of every finished child process (the kernel and its workers, as for peak RSS)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def record_time(notebook: str, seconds: float, params: dict) -> None:
-    """Keep the last wall time and peak memory of each notebook in results/notebook_times.json (REPORT.md)."""
+    """Keep the last wall time, peak memory and CPU time of each notebook in results/notebook_times.json."""
     path = results_dir() / "notebook_times.json"
     times = json.loads(path.read_text()) if path.is_file() else {}
     times[notebook] = {"seconds": round(seconds, 1), "params": params, "threads": torch_threads()}
     times[notebook]["peak_rss_mb"] = round(peak_rss_mb())
+    cpu = cpu_seconds()  # over wall time: ~2 when both cores of a 2-core machine are busy throughout
+    times[notebook] |= {"cpu_seconds": round(cpu, 1), "cpu_per_wall": round(cpu / max(seconds, 1e-9), 2)}
     write_json(path, times)
 
 

@@ -3,6 +3,7 @@
 python -m src.apps.pipeline --dataset ghc                  # renders notebooks/, results/, models/, REPORT.md
 python -m src.apps.pipeline --dataset jigsaw --out runs/jigsaw   # everything under runs/jigsaw/
 python -m src.apps.pipeline --dataset jigsaw --out runs/jigsaw --profile full   # no cuts (hours)
+python -m src.apps.pipeline --dataset jigsaw --out runs/jigsaw --budget-minutes 60   # hour profile fitted to 60 min
 
 GHC renders the committed notebooks, results and models in place. Any other run names an --out folder (`make`
 uses runs/<dataset>) that receives the executed notebooks, results, models and a filled copy of REPORT.md, so a
@@ -26,9 +27,15 @@ NOTEBOOKS = ("LookAtData", "baseline", "Teacher", "BaseAttention", "BestResult",
 
 
 def run_all(
-    dataset: str, out: Path | None, notebooks: list[str], params: list[tuple[str, str]], profile: str = "full"
+    dataset: str,
+    out: Path | None,
+    notebooks: list[str],
+    params: list[tuple[str, str]],
+    profile: str = "full",
+    overrides: dict[str, dict] | None = None,
 ) -> int:
-    """Run the notebooks in order (stop at the first failure) with `profile`'s parameters; returns wall seconds."""
+    """Run the notebooks in order (stop at the first failure) with `profile`'s parameters, `overrides` (the time
+    budget's knobs) over them and `params` over both; returns wall seconds."""
     env = dict(os.environ)
     if out is not None:
         (out / "notebooks").mkdir(parents=True, exist_ok=True)
@@ -46,7 +53,7 @@ def run_all(
             "dataset",
             dataset,
         ]
-        cmd += [x for p in [*params_for(profile, nb), *params] for x in ("-p", *p)]  # -p given last wins
+        cmd += [x for p in [*params_for(profile, nb, overrides), *params] for x in ("-p", *p)]  # -p given last wins
         if out is not None:
             cmd += ["-o", str(out / "notebooks" / f"{nb}.ipynb")]
         if subprocess.run(cmd, cwd=ROOT, env=env).returncode != 0:
@@ -62,12 +69,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--notebooks", nargs="+", default=list(NOTEBOOKS))
     ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="notebook parameter")
     ap.add_argument("--profile", choices=sorted(PROFILES), default=None, help="default: full on ghc, hour otherwise")
+    ap.add_argument("--budget-minutes", type=float, default=None, help="fit the hour profile to this (not on ghc)")
     a = ap.parse_args(argv)
     if a.dataset != "ghc" and a.out is None:
         ap.error("a non-GHC run needs --out (make uses runs/<dataset>): the committed GHC outputs must stay")
     profile = a.profile or ("full" if a.dataset == "ghc" else "hour")
     print(f"profile {profile}: {PROFILES[profile] or 'every notebook as its parameters cell says'}", flush=True)
-    seconds = run_all(a.dataset, a.out, a.notebooks, a.p, profile)
+    overrides = None
+    if a.budget_minutes is not None and a.dataset != "ghc" and profile == "hour":  # GHC never calibrates or shrinks
+        from src.apps.calibrate import plan_run
+
+        overrides = plan_run(a.dataset, a.out / "results", a.budget_minutes, a.notebooks)
+    elif a.out is not None:  # no budget this time: an earlier run's plan must not be read as this one's
+        (a.out / "results" / "budget.json").unlink(missing_ok=True)
+    seconds = run_all(a.dataset, a.out, a.notebooks, a.p, profile, overrides)
     from src.common.results import results_dir
     from src.report.render import render
 

@@ -3,6 +3,8 @@
 "full" changes nothing: every notebook's own parameters cell (what GHC renders). "hour" is the default for
 DATASET=jigsaw (`make report DATASET=jigsaw PROFILE=full` gives the full settings). Every cut is a notebook
 parameter, only comparisons between configurations use the sample, and every saved model trains on every row.
+With a time budget (`make report` passes BUDGET_MIN on non-GHC data) the sweep sample and sweep seeds may shrink
+further to fit it on the machine at hand (src/apps/budget.py).
 """
 
 from __future__ import annotations
@@ -32,8 +34,12 @@ PROFILES: dict[str, dict[str, dict[str, object]]] = {
 }
 
 
-def params_for(profile: str, notebook: str) -> list[tuple[str, str]]:
-    """(name, value) pairs for `notebooks run -p`: values as Python literals, which the runner parses back."""
+def params_for(profile: str, notebook: str, overrides: dict[str, dict] | None = None) -> list[tuple[str, str]]:
+    """(name, value) pairs for `notebooks run -p`: values as Python literals, which the runner parses back.
+
+    `overrides` (notebook -> parameters: the time budget's knobs, src.apps.budget) replace the profile's values.
+    """
     if profile not in PROFILES:
         raise SystemExit(f"error: unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
-    return [(k, repr(v)) for k, v in PROFILES[profile].get(notebook, {}).items()]
+    params = PROFILES[profile].get(notebook, {}) | (overrides or {}).get(notebook, {})
+    return [(k, repr(v)) for k, v in params.items()]

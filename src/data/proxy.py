@@ -1,6 +1,6 @@
 """A Jigsaw-shaped proxy dataset built from real GHC text, to measure time and memory at Jigsaw's scale.
 
-    python -m src.data.proxy jigsaw OUT_DIR [--source DIR] [--seed 0] [--scale 1.0] [--force]
+    python -m src.data.proxy jigsaw OUT_DIR [--source DIR] [--seed 0] [--scale 1.0] [--variant implied] [--force]
 
 writes OUT_DIR/train.csv, test.csv and test_labels.csv in Kaggle's exact layout and size (159,571 train rows;
 153,164 test rows, 63,978 of them scored, the rest labelled -1). Its metrics are never Jigsaw results: the
@@ -24,6 +24,13 @@ Jigsaw (~40% of its toxic rows are both obscene and insult; the proxy measures 4
 post, obscene -> vo, threat -> cv, insult -> hd or vo, severe_toxic -> two kinds or cv, toxic -> any. Those
 labelled posts are placed at a random position among unlabelled GHC filler; comments with no label contain
 unlabelled posts only, so models have a signal to learn. Unscored test rows are built the same way.
+
+Variants. `implied` (the default, above) makes every sub-label follow from the posts inserted, so each is easy to
+separate. `conditional` keeps toxic and its evidence as above but draws each other label at Jigsaw's rates given
+toxic, independently of the text and of each other: Kaggle's train file has severe_toxic, obscene, threat, insult
+and identity_hate on 1,595 / 7,926 / 449 / 7,344 / 1,302 of its toxic rows and 0 / 523 / 29 / 533 / 103 of its
+non-toxic ones (public crosstabs of train.csv), and the text only says "toxic" (a hateful or vulgar post), so the
+sub-labels are hard, which is where liblinear spends its time. Exactly round(count * rows / 159,571) rows of each.
 """
 
 from __future__ import annotations
@@ -42,9 +49,11 @@ import numpy as np
 import pandas as pd
 
 from src.data.datasets import GHC, JIGSAW, data_dir, load_files
+from src.data.proxy_labels import VARIANTS, label_counts, sample_labels, text_labels
 from src.data.proxy_text import TextConfig, comments, post_bank
 
 Quoting = Literal[0, 1, 2, 3]  # csv.QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE (what csv.writer takes)
+__all__ = ["VARIANTS", "ProxyConfig", "build_proxy", "label_counts", "main", "sample_labels", "sizes", "write_proxy"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class ProxyConfig:
     rho: tuple[float, ...] = (1.0, 0.9, 0.9, 0.5, 0.9, 0.7)  # label-severity correlation; 0.9 ~ Jigsaw's overlaps
     min_rows: int = 20  # smallest split any --scale gives
     text: TextConfig = field(default_factory=TextConfig)  # comment lengths and layout
+    variant: str = "implied"  # "implied": sub-labels follow the inserted posts; "conditional": drawn given toxic
+    nontoxic: tuple[int, ...] = (0, 0, 523, 29, 533, 103)  # Kaggle train rows with the label and toxic = 0
 
 
 @dataclass
@@ -76,24 +87,6 @@ def sizes(cfg: ProxyConfig, scale: float) -> tuple[int, int, int]:
     n_train = max(cfg.min_rows, round(cfg.n_train * scale))
     n_test = max(cfg.min_rows, round(cfg.n_test * scale))
     return n_train, n_test, min(n_test - 1, max(1, round(cfg.n_scored * scale)))
-
-
-def label_counts(cfg: ProxyConfig, n: int) -> list[int]:
-    """Positives per label for n rows: round(Jigsaw train rate * n)."""
-    return [round(p * n / cfg.n_train) for p in cfg.positives]
-
-
-def sample_labels(rng: np.random.Generator, n: int, cfg: ProxyConfig) -> np.ndarray:
-    """(n, 6) int8 labels with exactly label_counts(n) positives per label; every label implies toxic."""
-    counts = label_counts(cfg, n)
-    y = np.zeros((n, len(counts)), dtype=np.int8)
-    toxic = rng.choice(n, size=counts[0], replace=False)
-    y[toxic, 0] = 1
-    severity = rng.standard_normal(len(toxic))  # shared by all labels of a row, so they co-occur
-    for j in range(1, len(counts)):
-        score = cfg.rho[j] * severity + np.sqrt(1 - cfg.rho[j] ** 2) * rng.standard_normal(len(toxic))
-        y[toxic[np.argsort(-score, kind="stable")[: counts[j]]], j] = 1
-    return y
 
 
 def make_ids(rng: np.random.Generator, n: int) -> list[str]:
@@ -123,14 +116,14 @@ def build_proxy(source: Path, seed: int = 0, scale: float = 1.0, cfg: ProxyConfi
     r_ids, r_train, r_test = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
     ids = make_ids(r_ids, n_train + n_test)
     y = sample_labels(r_train, n_train, cfg)
-    texts = comments(post_bank(ghc_train), y, r_train, cfg.text, str(Path(source) / GHC.train_file))
+    texts = comments(post_bank(ghc_train), text_labels(y, cfg), r_train, cfg.text, str(Path(source) / GHC.train_file))
     train = _table(ids[:n_train], texts, y)
     scored = np.zeros(n_test, dtype=bool)
     scored[r_test.choice(n_test, size=n_scored, replace=False)] = True
     yt = np.zeros((n_test, len(JIGSAW.labels)), dtype=np.int8)
     yt[scored] = sample_labels(r_test, n_scored, cfg)
     yt[~scored] = sample_labels(r_test, n_test - n_scored, cfg)  # hidden: unscored text looks like scored text
-    texts = comments(post_bank(ghc_test), yt, r_test, cfg.text, str(Path(source) / GHC.test_file))
+    texts = comments(post_bank(ghc_test), text_labels(yt, cfg), r_test, cfg.text, str(Path(source) / GHC.test_file))
     yt[~scored] = -1
     test_ids = ids[n_train:]
     test, labels = _table(test_ids, texts, None), _table(test_ids, None, yt)
@@ -194,20 +187,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--source", type=Path, default=None, help="GHC folder (default: $TOXIC_DATA_DIR/ghc)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--scale", type=float, default=1.0, help="multiplies every row count (tests: 0.01)")
+    ap.add_argument("--variant", choices=VARIANTS, default="implied", help="how sub-labels relate to the text")
     ap.add_argument("--force", action="store_true", help="overwrite the files in a non-empty OUT_DIR")
     args = ap.parse_args(argv)
     source = args.source if args.source is not None else data_dir(GHC.name)
     start = time.perf_counter()
     try:
         check_out_dir(args.out_dir, args.force)
-        proxy = build_proxy(source, args.seed, args.scale)
+        proxy = build_proxy(source, args.seed, args.scale, ProxyConfig(variant=args.variant))
         paths = write_proxy(proxy, args.out_dir, args.force)
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     n_scored = int((proxy.test_labels["toxic"] >= 0).sum())
     rates = ", ".join(f"{c} {proxy.train[c].mean():.2%}" for c in JIGSAW.labels)
-    print(f"proxy train {len(proxy.train):,} rows; test {len(proxy.test):,} rows ({n_scored:,} scored)")
+    print(
+        f"proxy ({args.variant}) train {len(proxy.train):,} rows; test {len(proxy.test):,} rows ({n_scored:,} scored)"
+    )
     print(f"train label rates: {rates}")
     for p in paths:
         print(f"wrote {p} ({p.stat().st_size / 1e6:.1f} MB)")

@@ -1,15 +1,25 @@
-"""TF-IDF (word + char n-grams) + one logistic regression per label: the report's baseline."""
+"""TF-IDF (word + char n-grams) + one logistic regression per label: the report's baseline.
+
+Both cores work during a fit (`TfidfJobs`): the per-label liblinear fits run in threads (liblinear releases the
+GIL while it trains), and on large inputs the word vectorizer runs in a worker process while this one builds the
+char n-grams, and prediction splits its rows across processes. Each piece computes exactly what the sequential
+path computes (the vectorizers' transform is row by row; each label's fit is independent), so the models and
+probabilities are identical for any `n_jobs` (tests/test_tfidf.py).
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import os
 import zipfile
-from dataclasses import asdict, dataclass
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -33,11 +43,27 @@ class TfidfConfig:
         return cls(**kw)
 
 
+def default_jobs() -> int:
+    """Every core the machine has (2 when it cannot tell)."""
+    return os.cpu_count() or 2
+
+
+@dataclass(frozen=True)
+class TfidfJobs:
+    """How a fit or prediction uses the cores: never what it computes, so it is not stored with the model."""
+
+    n_jobs: int = field(default_factory=default_jobs)  # label fits at once, and processes vectorising; 1: sequential
+    min_rows: int = 20_000  # smaller inputs are vectorised in this process: a worker process takes ~1 s to start
+    # Each concurrent liblinear fit holds its own copy of the features (16 bytes per stored value): at Jigsaw's size
+    # ~2 GB each, so the copies together stay under this many bytes (the 12 GiB a notebook process may use).
+    max_copy_bytes: int = 6 * 2**30
+
+
 class TfidfLR:
     """Word+char TF-IDF features and one LogisticRegression per label."""
 
-    def __init__(self, cfg: TfidfConfig, labels: list[str]):
-        self.cfg, self.labels = cfg, list(labels)
+    def __init__(self, cfg: TfidfConfig, labels: list[str], jobs: TfidfJobs | None = None):
+        self.cfg, self.labels, self.jobs = cfg, list(labels), jobs or TfidfJobs()
         kw = dict(sublinear_tf=True, min_df=cfg.min_df, max_features=cfg.max_features, dtype=np.float32)
         self.vecs = [TfidfVectorizer(ngram_range=cfg.word_ngrams, **kw)]
         if cfg.char_ngrams[1] > 0:
@@ -52,19 +78,41 @@ class TfidfLR:
             return [clean_text(t) for t in texts]
         return list(texts)
 
-    def _features(self, texts, fit: bool = False):
+    def _parallel(self, n_rows: int) -> bool:
+        return self.jobs.n_jobs > 1 and n_rows >= self.jobs.min_rows
+
+    def _features(self, texts, fit: bool = False) -> csr_matrix:
         texts = self._prep(texts)
-        return hstack([v.fit_transform(texts) if fit else v.transform(texts) for v in self.vecs]).tocsr()
+        if not self._parallel(len(texts)) or (fit and len(self.vecs) < 2):
+            return hstack([v.fit_transform(texts) if fit else v.transform(texts) for v in self.vecs]).tocsr()
+        if not fit:  # rows are independent once fitted: split them across processes, this one included
+            return _transform_rows(self.vecs, texts, self.jobs.n_jobs)
+        with _pool(len(self.vecs) - 1) as pool:  # every vectorizer but the last (char: the slowest) in a worker
+            futures = [pool.submit(_fit_transform, v, texts) for v in self.vecs[:-1]]
+            last = self.vecs[-1].fit_transform(texts)
+            done = [f.result() for f in futures]
+        self.vecs[:-1] = [v for v, _ in done]  # the workers' fitted copies
+        return hstack([*(x for _, x in done), last]).tocsr()
 
     def fit(self, texts, y: np.ndarray) -> TfidfLR:
         """Fit the vectorizers and one classifier per label on (texts, (N, L) 0/1 labels)."""
-        x = self._features(texts, fit=True)
-        self.clfs = [
-            LogisticRegression(C=self.cfg.C, class_weight=self.cfg.class_weight, max_iter=2000, solver="liblinear").fit(
-                x, y[:, j]
+        # liblinear works in float64: converted once here, not once per label (same numbers either way)
+        x = self._features(texts, fit=True).astype(np.float64)
+        y = np.asarray(y)
+
+        def fit_label(j: int) -> LogisticRegression:
+            clf = LogisticRegression(
+                C=self.cfg.C, class_weight=self.cfg.class_weight, max_iter=2000, solver="liblinear"
             )
-            for j in range(len(self.labels))
-        ]
+            return clf.fit(x, y[:, j])
+
+        per_fit = 16 * (x.nnz + x.shape[0])  # liblinear's copy: an (index, value) node per stored value and row end
+        n = min(self.jobs.n_jobs, len(self.labels), max(1, self.jobs.max_copy_bytes // per_fit))
+        if n <= 1:
+            self.clfs = [fit_label(j) for j in range(len(self.labels))]
+        else:  # threads share x; each fit draws its liblinear seed from np.random as the loop would (unused by it)
+            with ThreadPoolExecutor(n) as ex:
+                self.clfs = list(ex.map(fit_label, range(len(self.labels))))
         return self
 
     def predict_proba(self, texts) -> np.ndarray:
@@ -121,6 +169,32 @@ class TfidfLR:
 
 
 FORMAT = "toxic-small tfidf_lr v1"
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Spawned worker processes (a forked Jupyter kernel can hang); joined on exit, so their CPU time is counted."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _fit_transform(vec: TfidfVectorizer, texts: list[str]) -> tuple[TfidfVectorizer, csr_matrix]:
+    """(the fitted vectorizer, its features of texts): one vectorizer's fit, in a worker process."""
+    x = vec.fit_transform(texts)
+    return vec, x
+
+
+def _transform(vecs: list[TfidfVectorizer], texts: list[str]) -> csr_matrix:
+    """The stacked features of texts under fitted vectorizers (a block of rows, in a worker process)."""
+    return hstack([v.transform(texts) for v in vecs]).tocsr()
+
+
+def _transform_rows(vecs: list[TfidfVectorizer], texts: list[str], n_jobs: int) -> csr_matrix:
+    """`_transform` of texts in n_jobs blocks of rows, the first here and the rest in worker processes."""
+    bounds = np.linspace(0, len(texts), n_jobs + 1).astype(int)
+    blocks = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    with _pool(n_jobs - 1) as pool:
+        futures = [pool.submit(_transform, vecs, b) for b in blocks[1:]]
+        first = _transform(vecs, blocks[0])
+        return vstack([first, *(f.result() for f in futures)]).tocsr()
 
 
 def _json_array(obj) -> np.ndarray:
