@@ -12,6 +12,7 @@ import pandas as pd
 
 from src.data.datasets import SPECS
 from src.serving.errors import CheckpointError
+from src.serving.validate import check_names
 
 if TYPE_CHECKING:
     from src.data.tokenizers import Tokenizer
@@ -94,6 +95,7 @@ def label_fields(path: str | Path, labels, thresholds, meta) -> tuple[list, dict
         thr = {lab: float(thresholds[lab]) for lab in labels}
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise CheckpointError(f"{path}: inconsistent checkpoint ({type(e).__name__}: {e})") from e
+    check_names(path, labels, derived, {**thr, **dthr})
     return labels, thr, derived, dthr
 
 
