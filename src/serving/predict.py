@@ -221,9 +221,9 @@ def main(argv: list[str] | None = None) -> int:
             header = False
         if header:  # empty input: a CSV still gets its header
             _write(pred.predict([]), args.output_format, sys.stdout, True)
-    except InputError as e:
+    except (InputError, CheckpointError) as e:  # CheckpointError: a bundle's graph failing on a batch
         progress.close()
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader (e.g. `head`) left: stop quietly, and keep Python from complaining at exit.
