@@ -1,4 +1,4 @@
-# toxic-small: `make report` (set-up + all notebooks + REPORT.md), `make test`, `make lint`, `make bench`,
+# toxic-small: `make report` (set-up + all notebooks + REPORT.md), `make test`, `make fuzz`, `make lint`, `make bench`,
 # `make scale` (the report at Jigsaw's size on a proxy), `make lab`.
 SHELL := /bin/bash
 PY := .venv/bin/python
@@ -18,7 +18,7 @@ SCALE ?= 1.0
 SCALE_DIR ?= runs/scale_proxy
 SCALE_OUT ?= results/scale_jigsaw_proxy.json
 
-.PHONY: venv test report bench scale lint format lab clean-venv
+.PHONY: venv test fuzz report bench scale lint format lab clean-venv
 
 venv: .venv/.installed
 
@@ -34,6 +34,14 @@ venv: .venv/.installed
 
 test: venv
 	$(PY) -m pytest -q tests
+
+# The fuzz suite with random examples and 20x make test's budget (TOXIC_FUZZ=deep), stopped at the first failure or
+# after FUZZ_MINUTES; reaching the time box without a failure counts as a pass.
+FUZZ_MINUTES ?= 30
+fuzz: venv
+	TOXIC_FUZZ=deep timeout --signal=INT $(FUZZ_MINUTES)m $(PY) -m pytest -q -x -p no:logging \
+	  --hypothesis-show-statistics tests/test_fuzz_files.py tests/test_fuzz_inputs.py; rc=$$?; \
+	if [ $$rc -eq 124 ]; then echo "fuzz: $(FUZZ_MINUTES) min time box reached, no failure found"; else exit $$rc; fi
 
 lint: venv
 	$(PY) -m ruff check src tests notebooks && $(PY) -m ruff format --check src tests notebooks

@@ -16,6 +16,7 @@ from pathlib import Path
 from src.serving import bundle, validate
 from src.serving.errors import BundleError, CheckpointError
 from src.serving.onnx_scan import OnnxFormatError, external_tensor
+from src.serving.validate import brief
 
 MAX_MANIFEST_BYTES = 1 << 20
 MAX_FILE_BYTES = {bundle.MODEL_FILE: 256 << 20, "tokenizer.bpe": 32 << 20, "vocab.json": 64 << 20}
@@ -56,8 +57,8 @@ def manifest(folder: Path) -> dict:
         raise BundleError(f"{path}: not a toxic-small ONNX bundle ({bundle.FORMAT} version {bundle.VERSION} expected)")
     files, tok = doc.get("files"), doc.get("tokenizer")
     kind = tok.get("kind") if isinstance(tok, dict) else None
-    if not isinstance(files, dict) or kind not in bundle.TOKENIZER_FILES:
-        raise BundleError(f"{path}: inconsistent manifest (no file list or unknown tokenizer kind {kind!r})")
+    if not isinstance(files, dict) or not isinstance(kind, str) or kind not in bundle.TOKENIZER_FILES:
+        raise BundleError(f"{path}: inconsistent manifest (no file list or unknown tokenizer kind {brief(kind)})")
     listed = {bundle.MODEL_FILE, bundle.TOKENIZER_FILES[kind]}
     if set(files) != listed or not all(isinstance(files[n], str) for n in listed):
         raise BundleError(

@@ -31,6 +31,12 @@ def _bad(path: str | Path, why: str) -> CheckpointError:
     return CheckpointError(f"{path}: not a valid checkpoint: {why}; re-save or retrain it")
 
 
+def brief(value) -> str:
+    """A value of the file for a one-line message, cut short (a crafted file may hold a huge one)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _int(value, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
@@ -72,15 +78,15 @@ def check_config(path: str | Path, cfg: dict) -> dict:
     """The model config's sizes are integers within bounds and its other fields have the right types."""
     for key, high in _INTS.items():
         if not _int(cfg.get(key), 2 if key == "vocab_size" else 1, high):
-            raise _bad(path, f"config {key} = {cfg.get(key)!r} (an integer up to {high:,} expected)")
+            raise _bad(path, f"config {key} = {brief(cfg.get(key))} (an integer up to {high:,} expected)")
     emb = cfg.get("emb_dim")
     if emb is not None and not _int(emb, 1, MAX_WIDTH):
-        raise _bad(path, f"config emb_dim = {emb!r}")
+        raise _bad(path, f"config emb_dim = {brief(emb)}")
     if not isinstance(cfg.get("score"), str) or not isinstance(cfg.get("pooling"), str):
         raise _bad(path, "config score or pooling is not a string")
     drop = cfg.get("dropout")
     if not isinstance(drop, int | float) or isinstance(drop, bool) or not 0 <= drop < 1:
-        raise _bad(path, f"config dropout = {drop!r}")
+        raise _bad(path, f"config dropout = {brief(drop)}")
     return cfg
 
 
@@ -92,7 +98,10 @@ def check_spec(path: str | Path, spec, cfg: dict) -> dict | None:
         raise _bad(path, "embedding spec is not a dict with a known mode")
     vocab, dim, extra = spec.get("vocab_size"), spec.get("dim"), spec.get("corpus_dim", 0)
     if vocab != cfg["vocab_size"] or not _int(dim, 1, MAX_WIDTH) or not _int(extra, 0, MAX_WIDTH):
-        raise _bad(path, f"embedding spec {vocab!r} x {dim!r} (+{extra!r}) does not fit vocab_size {cfg['vocab_size']}")
+        raise _bad(
+            path,
+            f"embedding spec {brief(vocab)} x {brief(dim)} (+{brief(extra)}) does not fit vocab_size {cfg['vocab_size']}",
+        )
     if (cfg.get("emb_dim") or cfg["d_model"]) != dim + extra:
         raise _bad(path, f"embedding width {dim} + {extra} differs from the config's {cfg.get('emb_dim')}")
     ids = spec.get("trainable_ids", [1])
@@ -107,17 +116,17 @@ def check_tokenizer_state(path: str | Path, state: dict, vocab_size: int, max_le
     """A tokenizer state (checkpoint or bundle manifest) of a known kind with bounded, well-typed fields."""
     kind = state.get("kind")
     if not _int(state.get("max_len"), 1, max_len):
-        raise _bad(path, f"tokenizer max_len {state.get('max_len')!r} (1 to the model's {max_len} expected)")
+        raise _bad(path, f"tokenizer max_len {brief(state.get('max_len'))} (1 to the model's {max_len} expected)")
     if kind == "bpe":
         data = state.get("model_bytes")
         if not isinstance(data, bytes) or len(data) > MAX_MODEL_BYTES or not isinstance(state.get("clean"), bool):
             raise _bad(path, "BPE tokenizer state without model bytes or clean flag")
         return
     if kind != "word" or state.get("version") != 1:
-        raise _bad(path, f"unknown tokenizer kind {kind!r} or version")
+        raise _bad(path, f"unknown tokenizer kind {brief(kind)} or version")
     check_words(path, state.get("words"), vocab_size)
     if not _int(state.get("n_oov"), 0, len(state["words"]) - 2):
-        raise _bad(path, f"tokenizer n_oov {state.get('n_oov')!r}")
+        raise _bad(path, f"tokenizer n_oov {brief(state.get('n_oov'))}")
 
 
 def check_words(path: str | Path, words, vocab_size: int) -> None:
