@@ -5,7 +5,6 @@ line nested 100,000 deep is the usual one-line JSON error (before: 2.4 GB peak, 
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from src.evaluation.bench_inputs import predict_peak
 from src.serving import predict
 from src.serving.limits import MAX_LINE_BYTES, cap_words, parse_size
-from tests.hostile_files import ROOT, assert_refused, predict_cli, tiny_checkpoint
+from tests.hostile_files import assert_refused, predict_cli, tiny_checkpoint
 
 WORD_MB = 64
 PEAK_LIMIT_MB = (
@@ -39,22 +39,17 @@ def huge_word(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _run_measured(args: list, tmp_path: Path) -> tuple[subprocess.CompletedProcess, float]:
-    """The predict CLI in a child -> (result, the child's own peak RSS in MB, from wait4's rusage)."""
-    out, err = tmp_path / "out", tmp_path / "err"
-    cmd = [sys.executable, "-m", "src.serving.predict", "--threads", "1", "--quiet", *map(str, args)]
-    with open(out, "wb") as o, open(err, "wb") as e:
-        proc = subprocess.Popen(cmd, stdout=o, stderr=e, stdin=subprocess.DEVNULL, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    res = subprocess.CompletedProcess(cmd, proc.returncode, out.read_bytes(), err.read_bytes())
-    return res, usage.ru_maxrss / 1024
+def _run_measured(args: list) -> tuple[subprocess.CompletedProcess, float]:
+    """The predict CLI in a child -> (result, the child's own peak RSS in MB, VmHWM at its exit)."""
+    res, peak = predict_peak(["--threads", 1, "--quiet", *args], timeout=300)
+    assert res.returncode >= 0, f"killed by signal {-res.returncode}"
+    return res, peak
 
 
-def test_64mb_single_word_line_refused_by_default_and_bounded_when_allowed(ckpt: Path, huge_word: Path, tmp_path):
-    res, _ = _run_measured(["--model", ckpt, huge_word], tmp_path)
+def test_64mb_single_word_line_refused_by_default_and_bounded_when_allowed(ckpt: Path, huge_word: Path):
+    res, _ = _run_measured(["--model", ckpt, huge_word])
     assert_refused(res, f"{huge_word}: line 2: longer than {MAX_LINE_BYTES:,} bytes (--max-line-bytes)")
-    res, peak = _run_measured(["--model", ckpt, "--max-line-bytes", f"{WORD_MB + 1}MiB", huge_word], tmp_path)
+    res, peak = _run_measured(["--model", ckpt, "--max-line-bytes", f"{WORD_MB + 1}MiB", huge_word])
     assert res.returncode == 0, res.stderr.decode()[-800:]
     assert len(pd.read_csv(io.StringIO(res.stdout.decode()))) == 3
     assert peak < PEAK_LIMIT_MB, f"peak RSS {peak:.0f} MB"

@@ -241,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         for chunk in _chunks(_rows(args.files, args.format, args.errors, progress, args.max_line_bytes)):
             _write(pred.predict(chunk, args.batch_size), args.output_format, sys.stdout, header)
             header = False
+            del chunk  # before the next chunk is read: one 32 MB chunk in memory at a time, not two
         if header:  # empty input: a CSV still gets its header
             _write(pred.predict([]), args.output_format, sys.stdout, True)
     except (InputError, CheckpointError) as e:  # CheckpointError: a bundle's graph failing on a batch
