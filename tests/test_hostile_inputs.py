@@ -98,3 +98,17 @@ def test_sizes_parse(text: str, value: int):
 def test_bad_sizes_refused(text: str):
     with pytest.raises(ValueError, match="positive size"):
         parse_size(text)
+
+
+def test_caps_documented_in_readme_and_help(capsys):
+    from src.serving.limits import MAX_WORD_CHARS
+    from tests.hostile_files import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    assert f"`--max-line-bytes` bytes (default 1 MiB = {MAX_LINE_BYTES:,}" in readme
+    assert f"`--max-word-chars` (default {MAX_WORD_CHARS:,}" in readme
+    with pytest.raises(SystemExit):
+        predict.main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--max-line-bytes SIZE" in help_text and "(default 1 MiB)" in help_text
+    assert "--max-word-chars N" in help_text and f"(default {MAX_WORD_CHARS:,})" in help_text
