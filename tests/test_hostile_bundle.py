@@ -91,3 +91,13 @@ def test_graph_failing_on_a_batch_is_one_line_error(bundle_dir: Path, tmp_path: 
     rewrite_bundle_file(folder, "tokenizer.bpe", wide.model_bytes)
     res = predict_cli("--model", folder, stdin=b"zebra quokka yak xylophone\n")
     assert_refused(res, "model.onnx failed on a batch")
+
+
+def test_crafted_manifest_next_to_a_checkpoint_does_not_break_auto(ckpt: Path, tmp_path: Path):
+    from src.serving import predict
+
+    copy = Path(shutil.copy(ckpt, tmp_path / "m.pt"))
+    folder = bundle.default_dir(copy)
+    folder.mkdir()
+    (folder / bundle.MANIFEST).write_text('{"source": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert isinstance(predict.open_model(copy), predict.Predictor)  # auto: not a bundle of this file, so torch

@@ -56,7 +56,10 @@ def read_manifest(folder: str | Path) -> dict:
 def matches(folder: str | Path, checkpoint: str | Path) -> bool:
     """True when `folder` holds a bundle exported from exactly this checkpoint file (same sha256)."""
     try:
-        doc = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        path = Path(folder) / MANIFEST
+        if path.stat().st_size > 1 << 20:  # not a manifest of ours; never read a crafted one whole
+            return False
+        doc = json.loads(path.read_text(encoding="utf-8"))
         return doc["source"]["sha256"] == sha256_file(checkpoint)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return False

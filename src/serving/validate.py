@@ -64,7 +64,7 @@ def check_doc(path: str | Path, doc: dict) -> tuple[dict, dict | None]:
     for key, kind in _DOC.items():
         if not isinstance(doc.get(key), kind):
             raise _bad(path, f"{key!r} missing or not a {kind.__name__}")
-    if not isinstance(doc.get("meta", {}), dict):
+    if doc.get("meta") is not None and not isinstance(doc["meta"], dict):
         raise _bad(path, "'meta' is not a dict")
     cfg = check_config(path, doc["config"])
     spec = check_spec(path, doc.get("embedding"), cfg)
