@@ -1,4 +1,4 @@
-# toxic-small: `make report` (set-up + all notebooks + REPORT.md), `make test`, `make lint`, `make bench`,
+# toxic-small: `make report` (set-up + all notebooks + REPORT.md), `make test`, `make fuzz`, `make lint`, `make bench`,
 # `make scale` (the report at Jigsaw's size on a proxy), `make lab`.
 SHELL := /bin/bash
 PY := .venv/bin/python
@@ -25,7 +25,7 @@ SCALE_VARIANTS ?= implied conditional
 SCALE_DIR ?= runs/scale_proxy
 SCALE_OUT ?= results/scale_jigsaw_proxy.json
 
-.PHONY: venv test report bench scale lint typecheck format lab clean-venv
+.PHONY: venv test fuzz report bench scale lint typecheck format lab clean-venv
 
 venv: .venv/.installed
 
@@ -41,6 +41,14 @@ venv: .venv/.installed
 
 test: venv
 	$(PY) -m pytest -q tests
+
+# The fuzz suite with random examples and 20x make test's budget (TOXIC_FUZZ=deep), stopped at the first failure or
+# after FUZZ_MINUTES; reaching the time box without a failure counts as a pass.
+FUZZ_MINUTES ?= 30
+fuzz: venv
+	TOXIC_FUZZ=deep timeout --signal=INT $(FUZZ_MINUTES)m $(PY) -m pytest -q -x -p no:logging \
+	  --hypothesis-show-statistics tests/test_fuzz_files.py tests/test_fuzz_inputs.py; rc=$$?; \
+	if [ $$rc -eq 124 ]; then echo "fuzz: $(FUZZ_MINUTES) min time box reached, no failure found"; else exit $$rc; fi
 
 # ruff, the import order of src (src.STAGES), notebook hygiene and thinness (cells <= 15 lines, no definitions), mypy.
 lint: venv

@@ -2,7 +2,8 @@
 
 Each model is measured in its own freshly spawned process (so peak memory is its own), with threads fixed: torch
 eager, then (for every saved encoder) ONNX Runtime fp32 and int8 in a child that never imports torch
-(`bench_serving`); then `src.serving.batch` on a generated N-row Parquet set (`bench_dask`, --dask-rows).
+(`bench_serving`); then `src.serving.batch` on a generated N-row Parquet set (`bench_dask`, --dask-rows); then the
+predict CLI's peak RSS on a 64 MB single-word line and a 1 GB file of long lines against their bounds (`bench_inputs`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from src.apps.bench_dask import POOL, run_dask
 from src.apps.bench_goals import goals
+from src.apps.bench_inputs import measure_inputs
 from src.apps.bench_measure import (
     measure,
     rss_mb,
@@ -220,10 +222,13 @@ def run(
             bundle_dir = tmp / f"{Path(specs['baseattention_fp32']['path']).stem}_onnx"  # exported by onnx_rows
             dask = run_dask(bundle_dir, dask_rows, pool, tmp)
             print(f"dask: {dask['rows']:,} rows, {dask['rows_per_s']:,.0f}/s, exact {dask['exact']}")
+        bounded = {}
+        if "baseattention_fp32" in specs:  # with the bundle onnx_rows exported; --quick: inputs 16x smaller
+            bounded = measure_inputs(tmp / f"{Path(specs['baseattention_fp32']['path']).stem}_onnx", tmp, quick)
+            print("bounded inputs:", {k: (v["value"], v["target"], v["met"]) for k, v in bounded.items()})
     doc = _doc(dataset, quick, threads, n1, synthetic_size, load0) | {"dask": dask}
-    doc |= {"models": rows, "goals": goals(rows, dask)}
+    doc |= {"models": rows, "goals": goals(rows, dask) | bounded}
     out = results_dir() / "bench.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_json(out, doc, digits=6)
     return out
 

@@ -11,6 +11,7 @@ from typing import Protocol
 
 import youtokentome as yttm
 
+from src.data.bpe_check import check_model
 from src.data.datasets import clean_text
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3  # youtokentome's special ids, PAD first so masks are `ids != 0`
@@ -35,19 +36,8 @@ def _quiet_fds():
 
 
 def _check_model(data: bytes) -> None:
-    """Validate youtokentome's text format before its C++ loader sees it (garbage crashes the process).
-
-    Layout: "n_chars n_merges", n_chars lines "codepoint id", n_merges lines "left right id", 4 special ids.
-    """
-    try:
-        lines = [[int(v) for v in ln.split()] for ln in data.decode("ascii").strip().splitlines()]
-        n_chars, n_merges = lines[0]
-        widths = [len(ln) for ln in lines[1:]]
-        ok = widths == [2] * n_chars + [3] * n_merges + [4]
-    except (UnicodeDecodeError, ValueError, IndexError):
-        ok = False
-    if not ok:
-        raise ValueError("not a youtokentome BPE model (unreadable or truncated); retrain the tokenizer")
+    """Validate youtokentome's model file before its C++ loader sees it (a crafted one can crash the process)."""
+    check_model(data)
 
 
 class Tokenizer(Protocol):

@@ -58,10 +58,11 @@ class GloveEmbedding(nn.Module):
         if mode == "frozen":
             self.register_buffer("weight", weight)
             return
-        keep = torch.ones(self.vocab_size, dtype=torch.bool)
-        keep[ids] = False
-        # The trainable rows are not also kept in the buffer, so params + buffers = V * C (+ the ids).
-        self.register_buffer("frozen_weight", weight[keep])
+        # The trainable rows are not also kept in the buffer, so params + buffers = V * C (+ the ids). Kept rows by
+        # index, not by a bool mask: checkpoint.load builds this on the meta device, where a mask's count is unknown.
+        skip = set(ids)
+        kept = torch.tensor([i for i in range(self.vocab_size) if i not in skip], dtype=torch.long)
+        self.register_buffer("frozen_weight", weight[kept])
         self.register_buffer("trainable_ids", torch.tensor(ids, dtype=torch.long))
         self.trainable = nn.Parameter(weight[ids].clone())
 

@@ -24,13 +24,16 @@ import pyarrow.parquet as pq
 
 from src.serving import bundle
 from src.serving.batch_inputs import find_inputs, output_path, resolve_bundle
+from src.serving.batch_outputs import pending
 from src.serving.batch_worker import InputError, Job, clean_temps, score_partition
 from src.serving.errors import CheckpointError
+from src.serving.locks import LockError, output_lock
 
 if TYPE_CHECKING:
     from distributed import Client
 
 CONNECT_TIMEOUT_S = 30  # to reach a --scheduler, and then for its first worker to show up
+LOCAL_HOST = "127.0.0.1"  # where a LocalCluster listens
 
 
 class BatchError(RuntimeError):
@@ -53,6 +56,7 @@ class BatchSettings:
     allow_empty: bool = False  # a 0-row partition: an empty output (True) or an error (False)
     batch_size: int = 256  # rows per onnxruntime call
     retries: int = 2  # reruns of a task that raised; a dead worker's task is rerun by the scheduler anyway
+    overwrite: bool = False  # rescore outputs that another model wrote (else: an error naming them)
 
 
 def make_job(s: BatchSettings) -> Job:
@@ -73,10 +77,12 @@ def connect(s: BatchSettings) -> Iterator[Client]:
     from distributed import Client, LocalCluster
 
     if s.scheduler is None:
-        # No dashboard; the scheduler's plain HTTP routes on a free port, not a warning when 8787 is taken.
-        quiet = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": ":0"}}
+        # Everything on 127.0.0.1: the scheduler, the workers, and the scheduler's plain HTTP routes (no dashboard)
+        # on a free port there, so nothing of the job is reachable from another machine.
+        quiet = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": f"{LOCAL_HOST}:0"}}
         with (
             LocalCluster(
+                host=LOCAL_HOST,
                 n_workers=s.workers,
                 threads_per_worker=s.threads_per_worker,
                 processes=True,
@@ -149,9 +155,9 @@ def run(s: BatchSettings, client: Client | None = None, _chaos_marker: str | Non
     except OSError as e:
         raise InputError(f"{s.output}: cannot create the output folder ({e.strerror})") from None
     dests = {src: output_path(s.output, src) for src in inputs}
-    todo = {src: dest for src, dest in dests.items() if not dest.is_file()}  # finished: under its final name
-    clean_temps(list(dests.values()))
-    with contextlib.ExitStack() as stack:
+    with output_lock(s.output), contextlib.ExitStack() as stack:
+        todo = pending(dests, job.manifest_sha, s.overwrite)
+        clean_temps(list(dests.values()))  # safe under the lock: no other run writes here
         if client is None:
             client = stack.enter_context(connect(s))
         start = time.perf_counter()
@@ -161,7 +167,7 @@ def run(s: BatchSettings, client: Client | None = None, _chaos_marker: str | Non
             clean_temps(list(dests.values()))
         seconds = time.perf_counter() - start
         workers = len(client.nthreads())
-    rows_in, rows_out = sum(r["rows"] for r in results), _rows_out(results, dests)  # equal, or _rows_out raised
+        rows_in, rows_out = sum(r["rows"] for r in results), _rows_out(results, dests)  # equal, or _rows_out raised
     return {
         "partitions": len(inputs),
         "skipped": len(inputs) - len(todo),
@@ -197,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--memory-limit", type=_memory, default="auto", help="per local worker, e.g. 1GiB")
     ap.add_argument("--allow-empty", action="store_true", help="0-row partitions get an empty output, not an error")
     ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument("--overwrite", action="store_true", help="rescore outputs that another model wrote")
     return ap
 
 
@@ -218,10 +225,11 @@ def main(argv: list[str] | None = None) -> int:
         a.memory_limit,
         a.allow_empty,
         a.batch_size,
+        overwrite=a.overwrite,
     )
     try:
         summary = run(s)
-    except (InputError, CheckpointError, BatchError) as e:
+    except (InputError, CheckpointError, BatchError, LockError) as e:
         print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
         return 1 if isinstance(e, BatchError) else 2
     print(json.dumps(summary))

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from src.common.batching import CHUNK_BATCHES
 from src.serving import bundle
 from src.serving.errors import CheckpointError
+from src.serving.locks import fsync_dir
 from src.serving.onnx_predict import OnnxPredictor, load_onnx
 
 SUFFIXES = (".parquet", ".pq", ".csv")  # input partitions this module reads
@@ -140,7 +141,7 @@ def scored_table(ids: pa.Array, scores: pd.DataFrame, job: Job, source: str) -> 
 
 
 def write_atomic(table: pa.Table, dest: Path, _chaos_marker: str | None = None) -> None:
-    """Write `dest` whole or not at all: a temp file next to it, fsync'ed, then os.replace."""
+    """Write `dest` whole or not at all: a temp file next to it, fsync'ed, os.replace, then the folder fsync'ed."""
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
     try:
         with open(tmp, "wb") as f:
@@ -150,6 +151,7 @@ def write_atomic(table: pa.Table, dest: Path, _chaos_marker: str | None = None) 
         if _chaos_marker is not None:
             _chaos(_chaos_marker)
         os.replace(tmp, dest)
+        fsync_dir(dest.parent)  # the new name itself reaches the disk, not only the file's data
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

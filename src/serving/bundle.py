@@ -9,8 +9,6 @@ import hashlib
 import json
 from pathlib import Path
 
-from src.serving.errors import CheckpointError
-
 FORMAT, VERSION = "toxic-small/onnx-bundle", 1
 MANIFEST, MODEL_FILE = "manifest.json", "model.onnx"
 TOKENIZER_FILES = {"bpe": "tokenizer.bpe", "word": "vocab.json"}  # kind -> file holding its big field
@@ -49,57 +47,19 @@ def tokenizer_files(state: dict) -> tuple[dict, str, bytes]:
 
 
 def read_manifest(folder: str | Path) -> dict:
-    """The checked manifest of a bundle: right format, every listed file present with its recorded sha256."""
-    folder = Path(folder)
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise CheckpointError(
-            f"{folder}: {MANIFEST} not found: not an ONNX bundle "
-            "(make one with `python -m src.serving.onnx_export MODEL.pt`)"
-        )
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{path}: not valid JSON ({type(e).__name__}); re-export the bundle") from e
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
-        raise CheckpointError(f"{path}: not a toxic-small ONNX bundle ({FORMAT} version {VERSION} expected)")
-    files, tok = doc.get("files"), doc.get("tokenizer")
-    kind = tok.get("kind") if isinstance(tok, dict) else None
-    if not isinstance(files, dict) or kind not in TOKENIZER_FILES:
-        raise CheckpointError(f"{path}: inconsistent manifest (no file list or unknown tokenizer kind {kind!r})")
-    for name in (MODEL_FILE, TOKENIZER_FILES[kind]):  # only known names: a manifest cannot point outside the folder
-        if name not in files:
-            raise CheckpointError(f"{path}: inconsistent manifest ({name} is not listed)")
-        if not (folder / name).is_file():
-            raise CheckpointError(f"{folder}: {name} is missing from the bundle; re-export it")
-        if sha256_file(folder / name) != files[name]:
-            raise CheckpointError(
-                f"{folder}: {name} does not match its sha256 in {MANIFEST} (corrupt or modified); re-export the bundle"
-            )
-    return doc
+    """The manifest of a bundle that passes every check of `bundle_check.open_bundle`; BundleError otherwise."""
+    from src.serving.bundle_check import open_bundle  # it imports this module: import at call time
 
-
-def load_tokenizer(folder: str | Path, doc: dict):
-    """The bundle's tokenizer (BPETokenizer or WordTokenizer), rebuilt from its file and manifest fields."""
-    fields = {k: v for k, v in doc["tokenizer"].items() if k != "file"}
-    kind = fields["kind"]
-    data = (Path(folder) / TOKENIZER_FILES[kind]).read_bytes()
-    try:
-        if kind == "bpe":
-            from src.data.tokenizers import BPETokenizer
-
-            return BPETokenizer.from_state({**fields, "model_bytes": data})
-        from src.data.glove import WordTokenizer
-
-        return WordTokenizer.from_state({**fields, "words": json.loads(data.decode("utf-8"))})
-    except (KeyError, TypeError, ValueError) as e:
-        raise CheckpointError(f"{folder}: unusable tokenizer ({type(e).__name__}: {e}); re-export the bundle") from e
+    return open_bundle(folder).doc
 
 
 def matches(folder: str | Path, checkpoint: str | Path) -> bool:
     """True when `folder` holds a bundle exported from exactly this checkpoint file (same sha256)."""
     try:
-        doc = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        path = Path(folder) / MANIFEST
+        if path.stat().st_size > 1 << 20:  # not a manifest of ours; never read a crafted one whole
+            return False
+        doc = json.loads(path.read_text(encoding="utf-8"))
         return doc["source"]["sha256"] == sha256_file(checkpoint)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return False

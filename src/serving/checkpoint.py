@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from src.models.encoder import Encoder, ModelConfig
+from src.serving import validate
 from src.serving.errors import CheckpointError
 
 __all__ = ["FORMAT", "CheckpointError", "load", "save"]  # CheckpointError lives in errors.py (torch-free)
@@ -38,36 +39,53 @@ def save(path: str | Path, model: Encoder, tokenizer, labels, thresholds: dict[s
     return path.stat().st_size
 
 
-def _tokenizer(state: dict):
-    kind = state.get("kind")
-    if kind == "bpe":
-        from src.data.tokenizers import BPETokenizer
+def _tokenizer(path: Path, state: dict, cfg: ModelConfig):
+    """The checkpoint's tokenizer (state already checked by validate), never yielding ids past the embedding."""
+    try:
+        if state["kind"] == "bpe":
+            from src.data.tokenizers import BPETokenizer
 
-        return BPETokenizer.from_state(state)
-    if kind == "word":
-        from src.data.glove import WordTokenizer
+            tok = BPETokenizer.from_state(state)
+        else:
+            from src.data.glove import WordTokenizer
 
-        return WordTokenizer.from_state(state)
-    raise CheckpointError(f"unknown tokenizer kind {kind!r}")
+            tok = WordTokenizer.from_state(state)
+    except ValueError as e:  # the strict BPE reader and WordTokenizer say what is wrong
+        raise CheckpointError(f"{path}: unusable tokenizer: {' '.join(str(e).split())}") from None
+    if tok.vocab_size > cfg.vocab_size:
+        raise CheckpointError(f"{path}: tokenizer has {tok.vocab_size:,} ids for {cfg.vocab_size:,} embedding rows")
+    return tok
 
 
-def _embedding(spec: dict | None, cfg: ModelConfig):
-    if spec is None:
-        return None
-    from src.models.glove_embedding import GloveEmbedding
+def _model(path: Path, cfg: ModelConfig, spec: dict | None, state_dict: dict) -> Encoder:
+    """The module built on the meta device (no memory), checked against the stored tensors, then given them."""
+    with torch.device("meta"):
+        embedding = None
+        if spec is not None:
+            from src.models.glove_embedding import GloveEmbedding
 
-    return GloveEmbedding.from_spec(spec)
+            embedding = GloveEmbedding.from_spec(spec)
+        model = Encoder(cfg, embedding=embedding)
+    validate.check_tensors(path, state_dict, model.state_dict())
+    ids = state_dict.get("embed.trainable_ids")
+    if ids is not None and ids.tolist() != spec.get("trainable_ids", [1]):
+        raise CheckpointError(f"{path}: stored trainable ids differ from the embedding spec; re-save it")
+    model.load_state_dict(state_dict, assign=True)
+    return model
 
 
 def load(path: str | Path, labels=None, config: ModelConfig | None = None, map_location: str = "cpu"):
-    """Read a checkpoint -> (model in eval mode, tokenizer, doc); checks labels/config if given."""
+    """Read a checkpoint -> (model in eval mode, tokenizer, doc); checks labels/config if given.
+
+    Everything in the file is checked (src/serving/validate.py) before anything it describes is built.
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
+    raw = validate.read_checkpoint(path)
     try:
-        raw = path.read_bytes()
         # weights_only: the unpickler builds tensors and plain containers only, so a crafted file cannot run code.
-        doc = torch.load(io.BytesIO(raw), map_location=map_location, weights_only=True)
+        doc = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except Exception as e:  # any failure of an untrusted file is the same user error: one line, no traceback
         raise CheckpointError(
             f"{path}: not a valid checkpoint: corrupt or truncated, or holding objects other than tensors and "
@@ -77,14 +95,17 @@ def load(path: str | Path, labels=None, config: ModelConfig | None = None, map_l
         raise CheckpointError(
             f"{path}: not a valid checkpoint: not a toxic-small encoder file (format {FORMAT} expected)"
         )
+    cfg_dict, spec = validate.check_doc(path, doc)
     if labels is not None and list(labels) != doc["labels"]:
         raise CheckpointError(f"{path}: trained for labels {doc['labels']}, expected {list(labels)}")
-    cfg = ModelConfig(**doc["config"])
+    try:
+        cfg = ModelConfig(**cfg_dict)
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(
+            f"{path}: not a valid checkpoint: bad model config ({e}); re-save or retrain it"
+        ) from None
     if config is not None and config != cfg:
         raise CheckpointError(f"{path}: model config differs from the expected one: {cfg} != {config}")
-    model = Encoder(cfg, embedding=_embedding(doc.get("embedding"), cfg))
-    try:
-        model.load_state_dict(doc["state_dict"])
-    except RuntimeError as e:
-        raise CheckpointError(f"{path}: weights do not match the stored config ({str(e).splitlines()[0]})") from e
-    return model.eval(), _tokenizer(doc["tokenizer"]), doc
+    tok = _tokenizer(path, doc["tokenizer"], cfg)
+    model = _model(path, cfg, spec, doc["state_dict"])
+    return model.to(map_location).eval(), tok, doc

@@ -16,6 +16,7 @@ import logging
 import shutil
 import sys
 import tempfile
+import uuid
 import warnings
 from pathlib import Path
 
@@ -24,8 +25,9 @@ import onnx
 import torch
 from torch import nn
 
-from src.serving import bundle, predict
-from src.serving.errors import CheckpointError
+from src.serving import bundle, bundle_check, predict
+from src.serving.errors import BundleError, CheckpointError
+from src.serving.locks import fsync_dir, fsync_file
 from src.serving.onnx_predict import load_onnx
 
 OPSET = 18
@@ -144,9 +146,33 @@ def _manifest(pred: predict.Predictor, checkpoint: Path, files: dict[str, bytes]
 
 
 def _check_target(out: Path) -> None:
-    """Only an earlier bundle (or an empty folder) may be replaced: anything else at `out` is not ours to delete."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / bundle.MANIFEST).is_file())):
-        raise FileExistsError(f"{out}: exists and is not an ONNX bundle; choose another --out")
+    """Only a bundle of ours (manifest of our format, nothing but its listed files) or an empty folder is replaced."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise FileExistsError(f"{out}: exists and is not an ONNX bundle folder; choose another --out")
+    if not any(out.iterdir()):
+        return
+    try:
+        bundle_check.check_entries(out, bundle_check.manifest(out), complete=False)
+    except BundleError as e:
+        raise FileExistsError(
+            f"{out}: exists and is not an ONNX bundle of ours, so it is not replaced ({e}); choose another --out"
+        ) from None
+
+
+def _replace(tmp: Path, out: Path) -> None:
+    """Swap the new bundle in; the old one's known files are deleted by name, so nothing else is ever removed."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
+    out.rename(old)
+    tmp.rename(out)
+    for name in (bundle.MANIFEST, bundle.MODEL_FILE, *bundle.TOKENIZER_FILES.values()):
+        (old / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # something appeared in it meanwhile: left for its owner
+        old.rmdir()
 
 
 def export(checkpoint_path: str | Path, out_dir: str | Path | None = None) -> Path:
@@ -167,10 +193,12 @@ def export(checkpoint_path: str | Path, out_dir: str | Path | None = None) -> Pa
         doc = _manifest(pred, checkpoint, files, tok_fields, opset)
         (tmp / bundle.MANIFEST).write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         _check(pred.model, tmp)
+        for name in (*files, bundle.MANIFEST):
+            fsync_file(tmp / name)
+        fsync_dir(tmp)
         _check_target(out)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        _replace(tmp, out)
+        fsync_dir(out.parent)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -23,6 +23,7 @@ import pandas as pd
 
 from src.serving import bundle
 from src.serving.errors import CheckpointError
+from src.serving.limits import MAX_LINE_BYTES, MAX_WORD_CHARS, size_arg
 from src.serving.scoring import Scorer, label_fields
 
 if TYPE_CHECKING:  # annotations only: the onnx path must not import torch or the tokenizers' dependencies
@@ -110,14 +111,27 @@ class InputError(ValueError):
     """An unreadable input line (bad encoding or bad JSONL); the message names file and line."""
 
 
-def _rows(sources: list[str], fmt: str, errors: str, progress) -> Iterator[str]:
-    """Texts of all sources in order, one per line, decoded lazily (never a whole file in memory)."""
+def _lines(f: IO[bytes], name: str, cap: int) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw line) of a binary file; InputError for a line over `cap` bytes, before it is read whole."""
+    lineno = 0
+    while raw := f.readline(cap + 2):  # cap + "\r\n": one more byte than any allowed line can need
+        lineno += 1
+        end = len(raw) - raw.endswith(b"\n")
+        if end - (raw[end - 1 : end] == b"\r") > cap:  # arithmetic, not removesuffix: no copy of a huge line
+            raise InputError(
+                f"{name}: line {lineno}: longer than {cap:,} bytes (--max-line-bytes); split it or raise the cap"
+            )
+        yield lineno, raw
+
+
+def _rows(sources: list[str], fmt: str, errors: str, progress, cap: int = MAX_LINE_BYTES) -> Iterator[str]:
+    """Texts of all sources in order, one per line, decoded lazily (never a whole file, nor a line over `cap`)."""
     for src in sources:
         name = "<stdin>" if src == "-" else src
         is_jsonl = fmt == "jsonl" or (fmt == "auto" and name.endswith(".jsonl"))
         f = sys.stdin.buffer if src == "-" else open(src, "rb")  # closed in `finally`: stdin is not ours to close
         try:
-            for lineno, raw in enumerate(f, start=1):
+            for lineno, raw in _lines(f, name, cap):
                 progress.update(len(raw))
                 try:
                     line = raw.decode("utf-8", errors=errors)
@@ -140,6 +154,8 @@ def _jsonl_text(line: str, name: str, lineno: int) -> str:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
         raise InputError(f"{name}: line {lineno}: invalid JSON ({e.msg})") from None
+    except RecursionError:  # the decoder recurses per nesting level: a deep line is refused, not a crash
+        raise InputError(f"{name}: line {lineno}: invalid JSON (nested too deeply)") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
         raise InputError(f'{name}: line {lineno}: expected a JSON object with a string "text" field')
     return obj["text"]
@@ -186,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m src.serving.predict",
         description="Score comments (one per line, or JSONL with a 'text' field) with a saved model.",
         epilog="Output: one row per input line, in order. Columns: <label> probabilities (labels, then derived "
-        "labels), then <label>_flag = 1 if the probability >= the tuned threshold. Exit code 2: bad model or input.",
+        "labels), then <label>_flag = 1 if the probability >= the tuned threshold. Exit code 2: bad model or input "
+        "(including a line over --max-line-bytes).",
     )
     ap.add_argument(
         "--model", required=True, help="checkpoint file (models/baseattention_ghc.pt) or ONNX bundle folder"
@@ -201,9 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: the backend's default)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
+    cap = "longest input line (or JSONL record) in bytes, e.g. 64M (default 1 MiB); a longer one stops the run"
+    ap.add_argument("--max-line-bytes", type=size_arg, default=MAX_LINE_BYTES, metavar="SIZE", help=cap)
+    cut = f"longer runs of non-space characters are cut to N before tokenising (default {MAX_WORD_CHARS:,})"
+    ap.add_argument("--max-word-chars", type=int, default=MAX_WORD_CHARS, metavar="N", help=cut)
     args = ap.parse_args(argv)
-    if args.batch_size < 1:
-        ap.error("--batch-size must be at least 1")
+    if args.batch_size < 1 or args.max_word_chars < 1:
+        ap.error("--batch-size and --max-word-chars must be at least 1")
     try:
         pred = open_model(args.model, args.backend, args.threads)
     except CheckpointError as e:
@@ -213,17 +234,19 @@ def main(argv: list[str] | None = None) -> int:
         if f != "-" and not os.path.isfile(f):
             print(f"error: {f}: no such input file", file=sys.stderr)
             return 2
+    pred.max_word_chars = args.max_word_chars
     progress = _progress(args.files, args.quiet)
     try:
         header = True
-        for chunk in _chunks(_rows(args.files, args.format, args.errors, progress)):
+        for chunk in _chunks(_rows(args.files, args.format, args.errors, progress, args.max_line_bytes)):
             _write(pred.predict(chunk, args.batch_size), args.output_format, sys.stdout, header)
             header = False
+            del chunk  # before the next chunk is read: one 32 MB chunk in memory at a time, not two
         if header:  # empty input: a CSV still gets its header
             _write(pred.predict([]), args.output_format, sys.stdout, True)
-    except InputError as e:
+    except (InputError, CheckpointError) as e:  # CheckpointError: a bundle's graph failing on a batch
         progress.close()
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader (e.g. `head`) left: stop quietly, and keep Python from complaining at exit.

@@ -13,6 +13,8 @@ import pandas as pd
 from src.common.batching import CHUNK_BATCHES, length_batches
 from src.data.datasets import SPECS
 from src.serving.errors import CheckpointError
+from src.serving.limits import MAX_WORD_CHARS, cap_words
+from src.serving.validate import check_names
 
 if TYPE_CHECKING:
     from src.data.tokenizers import Tokenizer
@@ -34,6 +36,7 @@ class Scorer:
     thresholds: dict[str, float]
     derived: dict[str, list[str]]
     derived_thresholds: dict[str, float]
+    max_word_chars: int = MAX_WORD_CHARS  # longer words are cut before tokenising (bounded tokenizer memory)
 
     def probs(self, ids: np.ndarray) -> np.ndarray:
         """(B, T) padded int64 ids -> (B, L) float32 label probabilities: one model call."""
@@ -46,7 +49,7 @@ class Scorer:
         """
         texts = list(texts)
         probs = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        for rows, ids in encoded_batches(self.tokenizer, texts, batch_size, max_tokens):
+        for rows, ids in encoded_batches(self.tokenizer, texts, batch_size, max_tokens, self.max_word_chars):
             probs[rows] = self.probs(ids)
         return self.frame(probs)
 
@@ -94,6 +97,7 @@ def label_fields(path: str | Path, labels, thresholds, meta) -> tuple[list, dict
         thr = {lab: float(thresholds[lab]) for lab in labels}
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise CheckpointError(f"{path}: inconsistent checkpoint ({type(e).__name__}: {e})") from e
+    check_names(path, labels, derived, {**thr, **dthr})
     return labels, thr, derived, dthr
 
 
@@ -117,16 +121,21 @@ def token_split(batch: np.ndarray, lengths: np.ndarray, max_tokens: int | None) 
 
 
 def encoded_batches(
-    tokenizer: Tokenizer, texts: Sequence[str], batch_size: int, max_tokens: int | None = None
+    tokenizer: Tokenizer,
+    texts: Sequence[str],
+    batch_size: int,
+    max_tokens: int | None = None,
+    max_word_chars: int = MAX_WORD_CHARS,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(row indices, padded ids) per model call: `length_batches`' batches, each cut by `token_split`.
 
     Texts are tokenised one `length_batches` chunk at a time: the batches stay the same, and the id lists (Python
-    ints, ~36 bytes per token) of a long input never sit in memory all at once.
+    ints, ~36 bytes per token) of a long input never sit in memory all at once. Words are cut to `max_word_chars`
+    first (`limits.cap_words`), so no text makes the tokenizer's memory grow with its length.
     """
     chunk = batch_size * CHUNK_BATCHES
     for start in range(0, len(texts), chunk):
-        ids = tokenizer.encode(list(texts[start : start + chunk]))
+        ids = tokenizer.encode([cap_words(t, max_word_chars) for t in texts[start : start + chunk]])
         lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
         for b in length_batches(lengths, batch_size):
             for part in token_split(b, lengths, max_tokens):
