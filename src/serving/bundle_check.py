@@ -12,11 +12,15 @@ import json
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from src.serving import bundle, validate
 from src.serving.errors import BundleError, CheckpointError
 from src.serving.onnx_scan import OnnxFormatError, external_tensor
 from src.serving.validate import brief
+
+if TYPE_CHECKING:  # the tokenizers load youtokentome: imported where a bundle needs one
+    from src.data.tokenizers import Tokenizer
 
 MAX_MANIFEST_BYTES = 1 << 20
 MAX_FILE_BYTES = {bundle.MODEL_FILE: 256 << 20, "tokenizer.bpe": 32 << 20, "vocab.json": 64 << 20}
@@ -28,7 +32,7 @@ class OpenedBundle:
 
     doc: dict
     model_bytes: bytes
-    tokenizer: object  # BPETokenizer or glove.WordTokenizer
+    tokenizer: Tokenizer  # BPETokenizer or glove.WordTokenizer
 
 
 def _read(path: Path, limit: int) -> bytes:
@@ -117,7 +121,7 @@ def _tokenizer(folder: Path, doc: dict, data: bytes):
 
             state = {**fields, "model_bytes": data}
             validate.check_tokenizer_state(folder, state, cfg["vocab_size"], cfg["max_len"])
-            tok = BPETokenizer.from_state(state)
+            tok: Tokenizer = BPETokenizer.from_state(state)
         else:
             from src.data.glove import WordTokenizer
 

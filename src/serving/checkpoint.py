@@ -43,9 +43,9 @@ def _tokenizer(path: Path, state: dict, cfg: ModelConfig):
     """The checkpoint's tokenizer (state already checked by validate), never yielding ids past the embedding."""
     try:
         if state["kind"] == "bpe":
-            from src.data.tokenizers import BPETokenizer
+            from src.data.tokenizers import BPETokenizer, Tokenizer
 
-            tok = BPETokenizer.from_state(state)
+            tok: Tokenizer = BPETokenizer.from_state(state)
         else:
             from src.data.glove import WordTokenizer
 
@@ -68,7 +68,7 @@ def _model(path: Path, cfg: ModelConfig, spec: dict | None, state_dict: dict) ->
         model = Encoder(cfg, embedding=embedding)
     validate.check_tensors(path, state_dict, model.state_dict())
     ids = state_dict.get("embed.trainable_ids")
-    if ids is not None and ids.tolist() != spec.get("trainable_ids", [1]):
+    if ids is not None and ids.tolist() != (spec or {}).get("trainable_ids", [1]):
         raise CheckpointError(f"{path}: stored trainable ids differ from the embedding spec; re-save it")
     model.load_state_dict(state_dict, assign=True)
     return model

@@ -19,6 +19,7 @@ import tempfile
 import uuid
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -40,6 +41,8 @@ class _Lookup(nn.Module):
     GloVe layers rebuild their matrix from frozen and trainable rows on every call; serving needs the result only.
     """
 
+    table: torch.Tensor  # (V, C): every id's embedding row, computed once at export
+
     def __init__(self, embed: nn.Module, vocab_size: int):
         super().__init__()
         with torch.no_grad():
@@ -53,7 +56,7 @@ class _Lookup(nn.Module):
 class _IdsToLogits(nn.Module):
     """ids -> logits with the PAD mask derived inside the graph (ids != 0), exactly as Encoder.forward does."""
 
-    def __init__(self, model: nn.Module):
+    def __init__(self, model: Any):  # an Encoder (typed loosely: its embed is swapped for a _Lookup)
         super().__init__()
         self.model = copy.deepcopy(model).eval()
         self.model.embed = _Lookup(self.model.embed, model.cfg.vocab_size)
@@ -114,7 +117,7 @@ def _graph(module: _IdsToLogits, path: Path) -> tuple[bytes, int]:
     return data, next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx"))
 
 
-def _check(model: nn.Module, folder: Path) -> float:
+def _check(model: Any, folder: Path) -> float:
     """Max |p_onnx - p_torch| of the written bundle vs the original model on probe batches; raises above TOLERANCE."""
     sess = load_onnx(folder, threads=1).session
     worst = 0.0

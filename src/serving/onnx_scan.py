@@ -52,7 +52,7 @@ def _fields(buf: memoryview):
             size, pos = _varint(buf, pos)
             if size > len(buf) - pos:
                 raise OnnxFormatError("field longer than its message")
-            value, pos = buf[pos : pos + size], pos + size
+            value, pos = buf[pos : pos + size], pos + size  # type: ignore[assignment]  # bytes of a field, ints elsewhere
         elif wire in (1, 5):
             pos += 8 if wire == 1 else 4
             if pos > len(buf):

@@ -191,7 +191,7 @@ def _progress(sources: list[str], quiet: bool):
     from tqdm import tqdm
 
     sizes = [os.path.getsize(s) if s != "-" and os.path.isfile(s) else None for s in sources]
-    total = None if None in sizes else sum(sizes)
+    total = None if None in sizes else sum(s for s in sizes if s is not None)
     disable = quiet or not sys.stderr.isatty()
     return tqdm(total=total, unit="B", unit_scale=True, desc="scoring", file=sys.stderr, disable=disable, delay=1)
 

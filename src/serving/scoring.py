@@ -81,7 +81,7 @@ def _stored_derived(meta: dict, labels: list[str]) -> dict:
     """Derived labels stored in the file, else those of its dataset (older files kept only "dataset")."""
     if "derived" in meta:
         return meta["derived"] or {}
-    spec = SPECS.get(meta.get("dataset"))
+    spec = SPECS.get(str(meta.get("dataset")))
     return dict(spec.derived) if spec is not None and list(spec.labels) == labels else {}
 
 
