@@ -104,7 +104,7 @@ def run_module(module: str, *args, stdin: bytes = b"", timeout: int = 180) -> su
 
 def predict_cli(*args, stdin: bytes = b"hello there\n", timeout: int = 180) -> subprocess.CompletedProcess:
     """The predict CLI on one thread, quiet."""
-    return run_module("src.serving.predict", "--threads", 1, "--quiet", *args, stdin=stdin, timeout=timeout)
+    return run_module("src.apps.predict", "--threads", 1, "--quiet", *args, stdin=stdin, timeout=timeout)
 
 
 def assert_refused(res: subprocess.CompletedProcess, *phrases: str) -> str:

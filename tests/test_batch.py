@@ -15,6 +15,7 @@ import pytest
 import torch
 from distributed import Client, LocalCluster
 
+from src.apps import batch as batch_cli
 from src.serving import batch, bundle, onnx_export
 from src.serving.onnx_predict import load_onnx
 from tests.test_predict import tiny_checkpoint, tiny_corpus
@@ -81,7 +82,7 @@ def _read_input(path: Path) -> pd.DataFrame:
 
 
 def _main(capsys, *args: str) -> tuple[int, str, str]:
-    code = batch.main([str(a) for a in args])
+    code = batch_cli.main([str(a) for a in args])
     out, err = capsys.readouterr()
     return code, out, err
 

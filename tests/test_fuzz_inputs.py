@@ -14,7 +14,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from src.serving import predict
+from src.apps import predict as predict_cli
 from src.serving.batch_worker import InputError, read_partition
 from tests.fuzz_support import examples
 from tests.hostile_files import tiny_checkpoint
@@ -65,7 +65,7 @@ def test_fuzz_cli_lines_scored_or_one_line_error(pred_model: str, lines, fmt, er
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = predict.main(args)
+            code = predict_cli.main(args)
     finally:
         sys.stdin = saved
     event(f"exit {code}: {err.getvalue()[err.getvalue().find('line') :][:30]}" if code else "exit 0")

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from distributed import Client, LocalCluster
 
+from src.apps import batch as batch_cli
 from src.serving import batch, onnx_export
 from tests.hostile_files import THRESHOLDS, doc_of, tiny_checkpoint, write_doc
 
@@ -53,7 +54,7 @@ def client():
 
 
 def _main(capsys, *args) -> tuple[int, str, str]:
-    code = batch.main([str(a) for a in args])
+    code = batch_cli.main([str(a) for a in args])
     out, err = capsys.readouterr()
     return code, out, err
 

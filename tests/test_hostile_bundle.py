@@ -11,6 +11,7 @@ from pathlib import Path
 import onnx
 import pytest
 
+from src.apps import predict as predict_app
 from src.serving import bundle, onnx_export
 from tests.hostile_files import assert_refused, predict_cli, rewrite_bundle_file, tiny_checkpoint
 
@@ -56,7 +57,6 @@ def test_external_reference_to_a_listed_file_refused(bundle_dir: Path, tmp_path:
 
 @pytest.mark.parametrize("how", ["extra file", "symlinked tokenizer", "subfolder", "label named _flag"])
 def test_bundle_entries_and_labels_refused(how: str, bundle_dir: Path, tmp_path: Path, capsys):
-    from src.serving import predict
 
     folder = shutil.copytree(bundle_dir, tmp_path / "b_onnx")
     if how == "extra file":
@@ -72,7 +72,7 @@ def test_bundle_entries_and_labels_refused(how: str, bundle_dir: Path, tmp_path:
         doc["thresholds"] = {"hd_flag": 0.3, "cv": 0.5, "vo": 0.7}
         doc["derived"] = {}
         (folder / bundle.MANIFEST).write_text(json.dumps(doc))
-    assert predict.main(["--model", str(folder), str(tmp_path / "none.txt")]) == 2
+    assert predict_app.main(["--model", str(folder), str(tmp_path / "none.txt")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
     why = {"extra file": "not one of its listed files", "symlinked tokenizer": "a link", "subfolder": "listed files"}

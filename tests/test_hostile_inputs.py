@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from src.apps import predict as predict_app
 from src.apps.bench_inputs import predict_peak
 from src.serving import predict
 from src.serving.limits import MAX_LINE_BYTES, cap_words, parse_size
@@ -63,7 +64,7 @@ def test_jsonl_nested_100000_deep_one_line_error(ckpt: Path, tmp_path: Path):
 
 def _main(args: list, stdin: bytes, capsys, monkeypatch) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-    code = predict.main([str(a) for a in args])
+    code = predict_app.main([str(a) for a in args])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -108,7 +109,7 @@ def test_caps_documented_in_readme_and_help(capsys):
     assert f"`--max-line-bytes` bytes (default 1 MiB = {MAX_LINE_BYTES:,}" in readme
     assert f"`--max-word-chars` (default {MAX_WORD_CHARS:,}" in readme
     with pytest.raises(SystemExit):
-        predict.main(["--help"])
+        predict_app.main(["--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "--max-line-bytes SIZE" in help_text and "(default 1 MiB)" in help_text
     assert "--max-word-chars N" in help_text and f"(default {MAX_WORD_CHARS:,})" in help_text

@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 import torch
 
+from src.apps import export as export_cli
+from src.apps import predict as predict_cli
 from src.common.batching import length_batches
 from src.data.glove import PAD, UNK, WordTokenizer
 from src.models.encoder import Encoder, ModelConfig
@@ -171,8 +173,8 @@ def test_cli_onnx_backend_imports_no_torch_and_equals_torch_cli(bpe_ckpt: Path, 
     src = tmp_path / "in.txt"
     src.write_text("".join(t.replace("\n", " ").replace("\r", " ") + "\n" for t in lines), encoding="utf-8")
     snippet = (
-        "import sys; from src.serving import predict; "
-        "code = predict.main(['--model', {m!r}, '--backend', {b!r}, '--threads', '1', {f!r}]); "
+        "import sys; from src.apps import predict; "
+        "code = predict_cli.main(['--model', {m!r}, '--backend', {b!r}, '--threads', '1', {f!r}]); "
         "print(code, 'torch' in sys.modules, file=sys.stderr)"
     )
     res = {b: _cli(snippet.format(m=str(m), b=b, f=str(src))) for b, m in (("onnx", bpe_bundle), ("torch", bpe_ckpt))}
@@ -245,12 +247,12 @@ HOWS += ["no manifest"]
 def test_bad_bundle_one_line_error(how: str, bpe_bundle: Path, tmp_path: Path, capsys):
     broken = shutil.copytree(bpe_bundle, tmp_path / "broken_onnx")
     why = _break(broken, how)
-    assert predict.main(["--model", str(broken), "--backend", "onnx", str(tmp_path / "nothing.txt")]) == 2
+    assert predict_cli.main(["--model", str(broken), "--backend", "onnx", str(tmp_path / "nothing.txt")]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("error: ") and why in err and len(err.strip().splitlines()) == 1, err
     if how == "flipped byte":  # and from a fresh process: exit code 2, no traceback
         res = subprocess.run(
-            [sys.executable, "-m", "src.serving.predict", "--model", str(broken)],
+            [sys.executable, "-m", "src.apps.predict", "--model", str(broken)],
             input=b"hi\n",
             capture_output=True,
             cwd=ROOT,
@@ -260,11 +262,11 @@ def test_bad_bundle_one_line_error(how: str, bpe_bundle: Path, tmp_path: Path, c
 
 
 def test_export_cli(bpe_ckpt: Path, tmp_path: Path, capsys):
-    assert onnx_export.main([str(bpe_ckpt), "--out", str(tmp_path / "b")]) == 0
+    assert export_cli.main([str(bpe_ckpt), "--out", str(tmp_path / "b")]) == 0
     assert (tmp_path / "b" / "manifest.json").is_file() and "model.onnx" in capsys.readouterr().out
     (tmp_path / "keep").mkdir()
     (tmp_path / "keep" / "notes.txt").write_text("mine")
-    assert onnx_export.main([str(bpe_ckpt), "--out", str(tmp_path / "keep")]) == 2  # not a bundle: not replaced
+    assert export_cli.main([str(bpe_ckpt), "--out", str(tmp_path / "keep")]) == 2  # not a bundle: not replaced
     assert (tmp_path / "keep" / "notes.txt").is_file() and "not an ONNX bundle" in capsys.readouterr().err
-    assert onnx_export.main([str(tmp_path / "missing.pt")]) == 2
+    assert export_cli.main([str(tmp_path / "missing.pt")]) == 2
     assert "not found" in capsys.readouterr().err

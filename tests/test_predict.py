@@ -1,4 +1,4 @@
-"""Serving: the Predictor API, the `python -m src.serving.predict` CLI, and every saved model under models/."""
+"""Serving: the Predictor API, the `python -m src.apps.predict` CLI, and every saved model under models/."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
+from src.apps import predict as predict_cli
 from src.data.glove import PAD, UNK, WordTokenizer
 from src.data.tokenizers import BPETokenizer
 from src.models.encoder import Encoder, ModelConfig
@@ -71,14 +72,14 @@ def pred(model_path: Path) -> predict.Predictor:
 
 def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
     """Run the CLI in a fresh interpreter, as a user would."""
-    cmd = [sys.executable, "-m", "src.serving.predict", "--threads", "1", *args]
+    cmd = [sys.executable, "-m", "src.apps.predict", "--threads", "1", *args]
     return subprocess.run(cmd, input=stdin, capture_output=True, cwd=ROOT, timeout=120)
 
 
 def run_main(args: list[str], stdin: bytes, capsys: pytest.CaptureFixture, monkeypatch) -> tuple[int, str, str]:
     """Run `main` in-process (cheaper than a subprocess) with bytes on stdin; -> (code, stdout, stderr)."""
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-    code = predict.main(args)
+    code = predict_cli.main(args)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -265,20 +266,20 @@ def test_glove_model_with_corpus_columns_round_trips(tmp_path: Path):
 
 
 def test_readme_cli_example_matches_the_committed_model():
-    """README's command-line example shows real output of models/bestresult_ghc.pt: rerun it and compare."""
+    """docs/serving.md's command-line example shows real output of models/bestresult_ghc.pt: rerun it and compare."""
     import re
 
-    readme, path = (ROOT / "README.md").read_text(), ROOT / "models" / "bestresult_ghc.pt"
+    readme, path = (ROOT / "docs" / "serving.md").read_text(), ROOT / "models" / "bestresult_ghc.pt"
     if not path.is_file():
         pytest.skip("models/bestresult_ghc.pt absent")
     m = re.search(
-        r"printf '([^']*)' \\\n\s*\| python -m src\.serving\.predict --model (\S+)\n```\n\n```text\n(.*?)```",
+X --model (\S+)\n```\n\n```text\n(.*?)```",
         readme,
         re.S,
     )
-    assert m, "README's predict example (printf ... | python -m src.serving.predict) not found"
+    assert m, "docs/serving.md's predict example (printf ... | python -m src.apps.predict) not found"
     res = cli("--model", str(ROOT / m.group(2)), stdin=m.group(1).replace("\\n", "\n").encode())
     assert res.returncode == 0, res.stderr.decode()
     shown, got = (pd.read_csv(io.StringIO(t)) for t in (m.group(3), res.stdout.decode()))
     assert list(shown.columns) == list(got.columns) and len(shown) == len(got)
-    assert np.allclose(shown.to_numpy(dtype=float), got.to_numpy(dtype=float), atol=1e-6), "README example is stale"
+    assert np.allclose(shown.to_numpy(dtype=float), got.to_numpy(dtype=float), atol=1e-6), "docs/serving.md example is stale"

@@ -37,7 +37,7 @@ def _peak():
     with open(os.environ["TOXIC_PEAK_FILE"], "w") as f:
         f.write(str(kb))
 atexit.register(_peak)
-runpy.run_module("src.serving.predict", run_name="__main__", alter_sys=True)
+runpy.run_module("src.apps.predict", run_name="__main__", alter_sys=True)
 """
 
 
@@ -76,7 +76,7 @@ def write_inputs(folder: Path, word_bytes: int, file_bytes: int) -> dict[str, Pa
 
 
 def _entry(code: int, peak: float, base: float, cap: int, **info) -> dict:
-    from src.serving.predict import CHUNK_BYTES  # serving is a later stage: imported only when measuring
+    from src.serving.predict import CHUNK_BYTES  # imported only when measuring (keeps the bench import light)
 
     bound = base + 4 * (CHUNK_BYTES + cap) / MB
     met = code == 0 and peak <= bound

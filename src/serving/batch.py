@@ -1,6 +1,6 @@
 """Batch scoring on Dask: score folders of Parquet/CSV partitions with an ONNX bundle, one task per input file.
 
-`python -m src.serving.batch --model models/x.pt --input 'comments/*.parquet' --output scored/` writes
+`python -m src.apps.batch --model models/x.pt --input 'comments/*.parquet' --output scored/` writes
 `scored/<name>.parquet` per input (id column, probabilities, flags; input row order) and prints a one-line JSON
 summary. Outputs appear atomically, so a rerun skips the finished ones; a worker that dies mid-task is replaced
 and its task rerun. Without `--scheduler` a LocalCluster is started here; with it, an existing cluster is used.
@@ -9,9 +9,7 @@ Exit code 2: bad model or input (a one-line `error: ...` naming the file); 1: th
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import json
 import logging
 import sys
 import time
@@ -26,8 +24,7 @@ from src.serving import bundle
 from src.serving.batch_inputs import find_inputs, output_path, resolve_bundle
 from src.serving.batch_outputs import pending
 from src.serving.batch_worker import InputError, Job, clean_temps, score_partition
-from src.serving.errors import CheckpointError
-from src.serving.locks import LockError, output_lock
+from src.serving.locks import output_lock
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -177,64 +174,3 @@ def run(s: BatchSettings, client: Client | None = None, _chaos_marker: str | Non
         "rows_per_s": round(rows_in / max(seconds, 1e-9), 1),
         "workers": workers,
     }
-
-
-def _memory(value: str) -> str:
-    from dask.utils import parse_bytes
-
-    if value != "auto":
-        try:
-            parse_bytes(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a size like 1GiB or 'auto'") from None
-    return value
-
-
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m src.serving.batch", description=__doc__.splitlines()[0])
-    ap.add_argument("--model", required=True, type=Path, help="checkpoint (.pt) or ONNX bundle folder")
-    ap.add_argument("--input", required=True, nargs="+", help="glob pattern(s) of .parquet/.csv partitions (quoted)")
-    ap.add_argument("--output", required=True, type=Path, help="folder for the scored partitions")
-    ap.add_argument("--text-col", default="text")
-    ap.add_argument("--id-col", default="id")
-    ap.add_argument("--scheduler", help="address of a running scheduler, e.g. tcp://host:8786 (default: local)")
-    ap.add_argument("--workers", type=int, default=2, help="local worker processes")
-    ap.add_argument("--threads-per-worker", type=int, default=1)
-    ap.add_argument("--memory-limit", type=_memory, default="auto", help="per local worker, e.g. 1GiB")
-    ap.add_argument("--allow-empty", action="store_true", help="0-row partitions get an empty output, not an error")
-    ap.add_argument("--batch-size", type=int, default=256)
-    ap.add_argument("--overwrite", action="store_true", help="rescore outputs that another model wrote")
-    return ap
-
-
-def main(argv: list[str] | None = None) -> int:
-    """CLI entry point; returns the exit code (0 ok, 2 bad model or input, 1 failed job)."""
-    ap = _parser()
-    a = ap.parse_args(argv)
-    if min(a.workers, a.threads_per_worker, a.batch_size) < 1:
-        ap.error("--workers, --threads-per-worker and --batch-size must be at least 1")
-    s = BatchSettings(
-        a.model,
-        tuple(a.input),
-        a.output,
-        a.text_col,
-        a.id_col,
-        a.scheduler,
-        a.workers,
-        a.threads_per_worker,
-        a.memory_limit,
-        a.allow_empty,
-        a.batch_size,
-        overwrite=a.overwrite,
-    )
-    try:
-        summary = run(s)
-    except (InputError, CheckpointError, BatchError, LockError) as e:
-        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 1 if isinstance(e, BatchError) else 2
-    print(json.dumps(summary))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -51,7 +51,7 @@ def manifest(folder: Path) -> dict:
     if not path.is_file() and not path.is_symlink():
         raise BundleError(
             f"{folder}: {bundle.MANIFEST} not found: not an ONNX bundle "
-            "(make one with `python -m src.serving.onnx_export MODEL.pt`)"
+            "(make one with `python -m src.apps.export MODEL.pt`)"
         )
     try:
         doc = json.loads(_read(path, MAX_MANIFEST_BYTES).decode("utf-8"))

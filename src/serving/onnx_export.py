@@ -1,6 +1,6 @@
 """Export a checkpoint to an ONNX bundle folder for torch-free serving (`src.serving.onnx_predict`).
 
-`python -m src.serving.onnx_export models/*.pt` writes `models/<name>_onnx/` next to each checkpoint:
+`python -m src.apps.export models/*.pt` writes `models/<name>_onnx/` next to each checkpoint:
 model.onnx (token ids (batch, seq) int64, 0 = PAD -> logits (batch, labels)), the tokenizer as plain data
 (tokenizer.bpe: the youtokentome model file; vocab.json: the word list) and manifest.json (labels, thresholds,
 derived labels, tokenizer settings, opset, and the sha256 of every file and of the source checkpoint).
@@ -8,13 +8,11 @@ derived labels, tokenizer settings, opset, and the sha256 of every file and of t
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import copy
 import json
 import logging
 import shutil
-import sys
 import tempfile
 import uuid
 import warnings
@@ -27,7 +25,7 @@ import torch
 from torch import nn
 
 from src.serving import bundle, bundle_check, predict
-from src.serving.errors import BundleError, CheckpointError
+from src.serving.errors import BundleError
 from src.serving.locks import fsync_dir, fsync_file
 from src.serving.onnx_predict import load_onnx
 
@@ -205,26 +203,3 @@ def export(checkpoint_path: str | Path, out_dir: str | Path | None = None) -> Pa
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """CLI entry point; returns the exit code (0 ok, 2 bad checkpoint)."""
-    ap = argparse.ArgumentParser(prog="python -m src.serving.onnx_export", description=__doc__.splitlines()[0])
-    ap.add_argument("checkpoints", nargs="+", help="checkpoint files, e.g. models/*.pt")
-    ap.add_argument("--out", help="bundle folder (one checkpoint only; default: <name>_onnx/ next to it)")
-    args = ap.parse_args(argv)
-    if args.out and len(args.checkpoints) > 1:
-        ap.error("--out takes one checkpoint")
-    for path in args.checkpoints:
-        try:
-            out = export(path, args.out)
-        except (CheckpointError, FileExistsError) as e:
-            print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
-            return 2
-        size = (out / bundle.MODEL_FILE).stat().st_size
-        print(f"{path} -> {out}/ (model.onnx {size / 1024:,.0f} KB)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
