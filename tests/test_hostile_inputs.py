@@ -101,11 +101,11 @@ def test_bad_sizes_refused(text: str):
         parse_size(text)
 
 
-def test_caps_documented_in_readme_and_help(capsys):
+def test_caps_documented_in_the_serving_docs_and_help(capsys):
     from src.serving.limits import MAX_WORD_CHARS
     from tests.hostile_files import ROOT
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "serving.md").read_text()
     assert f"`--max-line-bytes` bytes (default 1 MiB = {MAX_LINE_BYTES:,}" in readme
     assert f"`--max-word-chars` (default {MAX_WORD_CHARS:,}" in readme
     with pytest.raises(SystemExit):

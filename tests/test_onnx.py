@@ -174,7 +174,7 @@ def test_cli_onnx_backend_imports_no_torch_and_equals_torch_cli(bpe_ckpt: Path, 
     src.write_text("".join(t.replace("\n", " ").replace("\r", " ") + "\n" for t in lines), encoding="utf-8")
     snippet = (
         "import sys; from src.apps import predict; "
-        "code = predict_cli.main(['--model', {m!r}, '--backend', {b!r}, '--threads', '1', {f!r}]); "
+        "code = predict.main(['--model', {m!r}, '--backend', {b!r}, '--threads', '1', {f!r}]); "
         "print(code, 'torch' in sys.modules, file=sys.stderr)"
     )
     res = {b: _cli(snippet.format(m=str(m), b=b, f=str(src))) for b, m in (("onnx", bpe_bundle), ("torch", bpe_ckpt))}

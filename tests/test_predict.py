@@ -273,7 +273,7 @@ def test_readme_cli_example_matches_the_committed_model():
     if not path.is_file():
         pytest.skip("models/bestresult_ghc.pt absent")
     m = re.search(
-X --model (\S+)\n```\n\n```text\n(.*?)```",
+        r"printf '([^']*)' \\\n\s*\| python -m src\.apps\.predict --model (\S+)\n```\n\n```text\n(.*?)```",
         readme,
         re.S,
     )
@@ -282,4 +282,6 @@ X --model (\S+)\n```\n\n```text\n(.*?)```",
     assert res.returncode == 0, res.stderr.decode()
     shown, got = (pd.read_csv(io.StringIO(t)) for t in (m.group(3), res.stdout.decode()))
     assert list(shown.columns) == list(got.columns) and len(shown) == len(got)
-    assert np.allclose(shown.to_numpy(dtype=float), got.to_numpy(dtype=float), atol=1e-6), "docs/serving.md example is stale"
+    assert np.allclose(shown.to_numpy(dtype=float), got.to_numpy(dtype=float), atol=1e-6), (
+        "docs/serving.md example is stale"
+    )
