@@ -136,3 +136,26 @@ def test_committed_records_are_references(tmp_path: Path) -> None:
     doc["notebooks"] = {}
     (tmp_path / "r.json").write_text(json.dumps(doc | {"budget": None}))
     assert reference(tmp_path / "r.json") is None
+
+
+def test_pipeline_applies_the_budget_except_on_ghc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """--budget-minutes plans a non-GHC hour run (its knobs reach run_all); GHC and the full profile never plan."""
+    from src.apps.pipeline import main as pipeline_main
+
+    seen, planned = {}, {"BaseAttention": {"sweep_sample": 8000}}
+    monkeypatch.setattr("src.apps.pipeline.run_all", lambda *a, **k: seen.update(k) and 0)
+    monkeypatch.setattr("src.apps.calibrate.plan_run", lambda *a: seen.setdefault("plan", a) and planned)
+    monkeypatch.setattr("src.report.render.render", lambda *a: None)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "budget.json").write_text("{}")  # an earlier run's plan
+    args = ["--out", str(tmp_path), "--notebooks", "LookAtData", "--budget-minutes", "60"]
+    pipeline_main(["--dataset", "jigsaw", *args])
+    assert seen.pop("overrides") == planned and seen.pop("plan")[2:] == (60.0, ["LookAtData"])
+    pipeline_main(["--dataset", "jigsaw", *args, "--profile", "full"])
+    assert seen.pop("overrides") is None and "plan" not in seen
+    assert not (tmp_path / "results" / "budget.json").exists()  # not this run's plan: removed
+    monkeypatch.setattr("src.apps.pipeline.ROOT", tmp_path)  # GHC renders in place: keep the checkout's REPORT.md
+    monkeypatch.setattr("src.apps.pipeline.subprocess.run", lambda *a, **k: None)
+    (tmp_path / "REPORT.md").write_text("")
+    pipeline_main(["--dataset", "ghc", "--notebooks", "LookAtData", "--budget-minutes", "60"])
+    assert seen.pop("overrides") is None and "plan" not in seen

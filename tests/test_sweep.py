@@ -46,7 +46,7 @@ def test_profiles_pass_literals_and_full_changes_nothing() -> None:
 
 def test_pipeline_picks_the_profile_by_dataset(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     seen = {}
-    monkeypatch.setattr("src.apps.pipeline.run_all", lambda *a: seen.setdefault("profile", a[-1]) and 0)
+    monkeypatch.setattr("src.apps.pipeline.run_all", lambda *a, **k: seen.setdefault("profile", a[-1]) and 0)
     monkeypatch.setattr("src.report.render.render", lambda *a: None)
     (tmp_path / "results").mkdir()
     pipeline_main(["--dataset", "jigsaw", "--out", str(tmp_path), "--notebooks", "LookAtData"])

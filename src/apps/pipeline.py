@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         overrides = plan_run(a.dataset, a.out / "results", a.budget_minutes, a.notebooks)
     elif a.out is not None:  # no budget this time: an earlier run's plan must not be read as this one's
         (a.out / "results" / "budget.json").unlink(missing_ok=True)
-    seconds = run_all(a.dataset, a.out, a.notebooks, a.p, profile, overrides)
+    seconds = run_all(a.dataset, a.out, a.notebooks, a.p, profile, overrides=overrides)
     from src.common.results import results_dir
     from src.report.render import render
 
