@@ -1,5 +1,7 @@
-"""Shrink notebook code: distillation (the same student over seeds, an alpha grid per teacher, where teachers come
-from) and the results records of its precision, pruning and student variants."""
+"""Shrink notebook code: the model to shrink, its precision and pruning studies, distillation (the same student
+over seeds, an alpha grid per teacher, where teachers come from) and the results records of every variant.
+Students, teachers and their table: src/studies/shrink_students.py; figures and the Pareto front:
+src/studies/shrink_figures.py."""
 
 from __future__ import annotations
 
@@ -7,11 +9,23 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import torch
+from torch import nn
 
+from src.common.results import models_dir, read_results
+from src.data.tokenizers import BPETokenizer
+from src.evaluation import compress
 from src.evaluation.records import model_entry, seed_record
-from src.models.encoder import ModelConfig
-from src.studies.runs import Encoded, TrainJob, predict_texts, train_many
+from src.models import compression
+from src.models.encoder import Encoder, ModelConfig
+from src.models.size import state_bytes
+from src.studies.runs import Encoded, Run, TrainJob, predict_texts, train_many
 from src.training.loop import TrainConfig
+
+TIMING_SECONDS = 0.5  # minimum wall time of each model-only throughput measurement
+QUICK_TIMING_SECONDS = 0.05  # the same in a quick (CI) run
+TEACHER_TIMING_ROWS = 512  # test comments used to time the MiniLM teacher on CPU (it runs ~100x slower)
 
 
 def recipe_config(vocab_size: int, n_labels: int, d: int = 16, max_len: int = 200) -> ModelConfig:
@@ -116,8 +130,6 @@ def student_entries(
     study: dict, seed_scores: dict, students: dict, chosen: dict, speed, temperature: float
 ) -> dict[str, dict]:
     """Shrink's distilled students: '<student>: <teacher>' records of the first seed, with the seed spread."""
-    from src.models.compression import checkpoint_bytes
-
     out = {}
     for (sname, t), ss in seed_scores.items():
         first = next(iter(ss))
@@ -127,7 +139,7 @@ def student_entries(
         out[f"{sname}: {t}"] = model_entry(
             c["total"],
             c["trainable"],
-            checkpoint_bytes(run.model, students[sname][1]),
+            compression.checkpoint_bytes(run.model, students[sname][1]),
             ss[first],
             alpha=study[sname][t]["alpha"],
             temperature=temperature,
@@ -138,3 +150,82 @@ def student_entries(
             seeds=seed_record(ss),
         )
     return out
+
+
+# ---- the model to shrink and its precision / pruning studies ----------------------------------------------------
+
+
+def base_model(
+    dataset: str, splits, labels: list[str], quick: bool, seed: int
+) -> tuple[Encoder | None, object, ModelConfig]:
+    """(model, tokenizer, config) of BaseAttention's saved checkpoint; without one, (None, a fresh BPE tokenizer,
+    the recipe's config): the precision study's fp32 run then stands in for the model."""
+    from src.serving import checkpoint
+
+    path = models_dir() / f"baseattention_{dataset}.pt"
+    if not path.is_file():
+        print(f"{path.name} not found: training BaseAttention's recipe here")
+        tok = BPETokenizer.train(list(splits.train["text"]), 300 if quick else 8000, seed=seed)
+        return None, tok, recipe_config(tok.vocab_size, len(labels))
+    model, tok, _ = checkpoint.load(path, labels=labels)
+    try:
+        chosen = read_results("BaseAttention")["models"]["best_single"]["config"]  # the saved model's entry
+        print("BaseAttention.json best_single config matches the checkpoint:", chosen == asdict(model.cfg))
+    except (FileNotFoundError, KeyError):
+        print("results/BaseAttention.json (best_single) not found; using the checkpoint's config")
+    return model, tok, model.cfg
+
+
+def precision_jobs(data: Encoded, model_cfg: ModelConfig, train_cfg: TrainConfig, vectors) -> list[TrainJob]:
+    """The same model and seed trained in fp32 and in fp64."""
+    job = TrainJob(data, model_cfg, train_cfg, vectors)
+    return [replace(job, desc="train fp32"), replace(job, dtype=torch.float64, desc="train fp64")]
+
+
+def precision_variants(fp32: Run, fp64: Run, shipped: nn.Module) -> dict[str, tuple[nn.Module, int]]:
+    """{name: (model, weights bytes)}: the two training precisions served in fp32 (and fp64), and the shipped model
+    in every serving format of `compression.precision_variants`."""
+    return {
+        "trained fp32 here, served fp32": (fp32.model, state_bytes(fp32.model)),
+        "trained fp64, served fp32": (m := compression.cast(fp64.model, torch.float32), state_bytes(m)),
+        "trained fp64, served fp64": (fp64.model, state_bytes(fp64.model)),
+        **{f"shipped: {k}": v for k, v in compression.precision_variants(shipped).items()},
+    }
+
+
+def score_variants(variants: dict, data: Encoded, labels: list[str], derived: dict, tok_bytes: int, secs: float):
+    """(scores, table rows) of every served variant, in order (`compress.variant_row`)."""
+    scores, rows = {}, {}
+    for name, (m, wb) in variants.items():
+        scores[name], rows[name] = compress.variant_row(m, data, labels, derived, wb, tok_bytes, secs)
+    return scores, rows
+
+
+def precision_table(rows: dict) -> pd.DataFrame:
+    """The precision rows with each one's test AUC change against the shipped fp32 model."""
+    prec = pd.DataFrame(rows).T
+    prec["test_auc_change"] = prec.test_auc - prec.loc["shipped: fp32", "test_auc"]
+    return prec
+
+
+def prune_study(model: nn.Module, data: Encoded, labels, derived, sparsities, lr: float, seed: int):
+    """(scores, table rows) of global magnitude pruning at each sparsity, with and then without the embedding."""
+    scores, rows = {}, {}
+    for emb in (True, False):
+        for amount in sparsities:
+            name = f"pruned {amount:.0%} ({'with' if emb else 'without'} embeddings)"
+            _, scores[name], rows[name] = compress.prune_row(
+                model, data, labels, derived, amount, emb, lr=lr, seed=seed
+            )
+    return scores, rows
+
+
+def weight_shares(model: Encoder) -> dict[str, float]:
+    """Share of the model's parameters in the token embedding, the position table and the nn.Linear weights."""
+    total = sum(p.numel() for p in model.parameters())
+    linear = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
+    return {
+        "embedding": model.embed.weight.numel() / total,
+        "position": model.pos.weight.numel() / total,
+        "linear": linear / total,
+    }

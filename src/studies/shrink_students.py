@@ -1,0 +1,123 @@
+"""Shrink notebook code, distillation part: which teachers match the splits, the two students, the table of every
+student and teacher over seeds, and the saved students (the study itself: `shrink.distill_study`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from src.common.results import models_dir
+from src.data.tokenizers import BPETokenizer
+from src.evaluation import compress
+from src.evaluation.metrics import evaluate_model, seed_summary
+from src.models.encoder import Encoder, ModelConfig
+from src.models.size import count_params
+from src.serving import checkpoint
+from src.studies.runs import Encoded, encode, init_vectors, scores
+from src.studies.shrink import checkpoint_probs, minilm_probs, recipe_config
+from src.studies.teacher_oof import cache_name
+
+Student = tuple[Encoded, BPETokenizer, ModelConfig, np.ndarray | None]  # data, tokenizer, config, start vectors
+
+
+def teachers(dataset: str, splits, labels: list[str], base: Encoder, data: Encoded) -> tuple[dict, dict]:
+    """({name: {train, val, test} probabilities}, {name: where they came from or why skipped}).
+
+    MiniLM from the out-of-fold cache, else the in-sample one; the GloVe model (BestResult) if saved; with neither
+    (the CI fixture) the shipped tiny model teaches instead.
+    """
+    found, notes = {}, {}
+    for name in (cache_name(dataset), f"teacher_{dataset}_probs.npz"):  # out-of-fold first, else in-sample
+        p, notes["minilm_l6"] = minilm_probs(splits, labels, models_dir() / name)
+        if p is not None:
+            found["minilm_l6"] = p
+            notes["minilm_l6"] = f"{name}: {notes['minilm_l6']}"
+            break
+    p, notes["glove_bestresult"] = checkpoint_probs(models_dir() / f"bestresult_{dataset}.pt", splits, labels)
+    if p is not None:
+        found["glove_bestresult"] = p
+    if not found:
+        found["baseattention"] = {k: compress.predict(base, getattr(data, k)) for k in ("train", "val", "test")}
+        notes["baseattention"] = "fallback teacher: no other teacher matches these splits"
+    return found, notes
+
+
+def teacher_test(found: dict, data: Encoded, labels: list[str], derived: dict) -> dict[str, float]:
+    """Test macro ROC AUC of each teacher's probabilities."""
+    out = {}
+    for t, p in found.items():
+        s = evaluate_model(data.y_val, p["val"], data.y_test, p["test"], labels, derived)
+        out[t] = s["test"]["roc_auc"]["macro"]
+    return out
+
+
+def describe_teachers(notes: dict, test_auc: dict) -> str:
+    """One line per teacher: used or skipped, why, and its test macro AUC."""
+    return "\n".join(
+        f"{t}: {'used' if t in test_auc else 'SKIPPED'} ({why})"
+        + (f"; test macro AUC {test_auc[t]:.4f}" if t in test_auc else "")
+        for t, why in notes.items()
+    )
+
+
+def students(splits, data: Encoded, tok, base_cfg: ModelConfig, vectors, vocab: int, d: int, seed: int) -> dict:
+    """{name: Student}: BaseAttention's configuration (<= 200K parameters) and a BPE-`vocab` x width-`d` model."""
+    small_tok = BPETokenizer.train(list(splits.train["text"]), vocab, max_len=base_cfg.max_len, seed=seed)
+    small_data = encode(small_tok, splits)
+    small_cfg = recipe_config(small_tok.vocab_size, len(splits.spec.labels), d, base_cfg.max_len)
+    return {
+        "student_200k": (data, tok, base_cfg, vectors),
+        "student_50k": (small_data, small_tok, small_cfg, init_vectors("ppmi", small_data, d, seed=seed)),
+    }
+
+
+def distill_rows(study: dict, studs: dict, labels: list[str], derived: dict, test_auc: dict) -> tuple[dict, dict]:
+    """({(student, teacher): table row}, {(student, teacher): {seed: scores}}) over every seed of the study."""
+    rows, seed_scores = {}, {}
+    for sname, res in study.items():
+        d = studs[sname][0]
+        for t, r in res.items():
+            ss = seed_scores[(sname, t)] = {s: scores([run], d, labels, derived) for s, run in r["runs"].items()}
+            val = seed_summary({s: x["validation"]["roc_auc"]["macro"] for s, x in ss.items()})
+            test = seed_summary({s: x["test"]["roc_auc"]["macro"] for s, x in ss.items()})
+            rows[(sname, t)] = {
+                "params": count_params(next(iter(r["runs"].values())).model)["total"],
+                "alpha": r["alpha"],
+                "val mean": val["mean"],
+                "test mean": test["mean"],
+                "test std": test["std"],
+                "teacher test": test_auc.get(t, np.nan),
+                "alpha grid (val, seed 0)": {a: round(v, 4) for a, v in r["grid"].items()},
+            }
+    return rows, seed_scores
+
+
+def save_students(study, studs, rows, seed_scores, test_auc, labels, derived, dataset: str, seed: int):
+    """Save each student's first-seed model of the teacher with the higher mean validation AUC; (bytes, teacher)."""
+    saved, chosen = {}, {}
+    for sname, res in study.items():
+        t = chosen[sname] = max((k for k in res if k != "plain"), key=lambda k: rows[(sname, k)]["val mean"])
+        s0 = seed_scores[(sname, t)][seed]
+        path = models_dir() / f"shrink_{sname.replace('_', '')}_{dataset}.pt"
+        meta = {"teacher": t, "alpha": res[t]["alpha"], "teacher_test_macro_auc": test_auc[t]}
+        thresholds = s0["validation"]["at_tuned"]["thresholds"]
+        derived_thr = {k: v["threshold"] for k, v in s0["validation"]["derived"].items()}
+        model, tok = res[t]["runs"][seed].model, studs[sname][1]
+        saved[sname] = checkpoint.save(
+            path,
+            model,
+            tok,
+            labels,
+            thresholds,
+            dataset=dataset,
+            derived=derived,
+            **meta,
+            derived_thresholds=derived_thr,
+        )
+        print(f"{path.name}: {saved[sname] / 1e3:.0f} kB, teacher {t}, alpha {res[t]['alpha']}")
+    return saved, chosen
+
+
+def best_student(entries: dict) -> str:
+    """The student entry with the highest mean validation macro AUC over seeds."""
+    by_val = {k: e["seeds"]["val_macro_auc"]["mean"] for k, e in entries.items() if k.startswith("student_")}
+    return max(by_val, key=by_val.get)

@@ -1,0 +1,155 @@
+"""The Shrink notebook's study code (src/studies/shrink*.py): precision jobs and variants, pruning rows, weight
+shares, the size points and Pareto record, the throughput helpers, and the conclusions template."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from src.common.results import write_results
+from src.models.encoder import Encoder
+from src.report.template import TEMPLATES, render, typed_numbers
+from src.studies import shrink, shrink_figures, shrink_students
+from src.studies.runs import Encoded, Run
+from src.training.loop import TrainConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELS = ["hd", "cv", "vo"]
+
+
+def _model(vocab: int = 60, d: int = 8) -> Encoder:
+    torch.manual_seed(0)
+    return Encoder(shrink.recipe_config(vocab, len(LABELS), d, max_len=16)).eval()
+
+
+def _data(n: int = 24, vocab: int = 60) -> Encoded:
+    rng = np.random.default_rng(0)
+    ids = [[list(rng.integers(1, vocab, size=int(rng.integers(2, 10)))) for _ in range(n)] for _ in range(3)]
+    y = [(rng.random((n, 3)) < 0.4).astype(np.float32) for _ in range(3)]
+    for m in y:
+        m[:2] = [[1, 1, 1], [0, 0, 0]]  # every label has both classes, so every AUC is defined
+    return Encoded(None, *ids, *y)
+
+
+def test_precision_jobs_differ_only_in_dtype() -> None:
+    """Two jobs on the same data, config and seed: fp32 then fp64."""
+    data, cfg = _data(), shrink.recipe_config(60, 3, 8)
+    a, b = shrink.precision_jobs(data, cfg, TrainConfig(epochs=1), None)
+    assert (a.dtype, b.dtype) == (torch.float32, torch.float64) and (a.desc, b.desc) == ("train fp32", "train fp64")
+    assert a.data is b.data and a.model_cfg == b.model_cfg and a.train_cfg == b.train_cfg
+
+
+def test_precision_variants_and_table() -> None:
+    """Training precisions served in fp32/fp64 and every shipped format; the table's change is against fp32."""
+    m = _model()
+    run = Run(m, np.zeros((1, 3)), np.zeros((1, 3)), 0.0)
+    run64 = Run(shrink.compression.cast(m, torch.float64), np.zeros((1, 3)), np.zeros((1, 3)), 0.0)
+    variants = shrink.precision_variants(run, run64, m)
+    assert list(variants)[:4] == [
+        "trained fp32 here, served fp32",
+        "trained fp64, served fp32",
+        "trained fp64, served fp64",
+        "shipped: fp32",
+    ]
+    assert variants["trained fp64, served fp64"][1] > variants["trained fp64, served fp32"][1]
+    scores, rows = shrink.score_variants(variants, _data(), LABELS, {}, 100, secs=0.0)
+    assert list(rows) == list(variants) and rows["shipped: fp32"]["size_bytes"] == variants["shipped: fp32"][1] + 100
+    table = shrink.precision_table(rows)
+    assert table.loc["shipped: fp32", "test_auc_change"] == 0
+
+
+def test_prune_study_names_in_order() -> None:
+    """With the embedding first, then Linear only, each at every sparsity."""
+    _, rows = shrink.prune_study(_model(), _data(), LABELS, {}, [0.5, 0.9], lr=1e-3, seed=0)
+    assert list(rows) == [
+        "pruned 50% (with embeddings)",
+        "pruned 90% (with embeddings)",
+        "pruned 50% (without embeddings)",
+        "pruned 90% (without embeddings)",
+    ]
+    assert rows["pruned 90% (with embeddings)"]["sparsity_pruned_set"] == pytest.approx(0.9, abs=0.01)
+
+
+def test_weight_shares() -> None:
+    """Embedding, position table and Linear weights as shares of all parameters (the rest: biases, norms)."""
+    m = _model()
+    s = shrink.weight_shares(m)
+    total = sum(p.numel() for p in m.parameters())
+    assert s["embedding"] == 60 * 8 / total and s["position"] == 16 * 8 / total
+    assert 0 < s["linear"] and sum(s.values()) < 1
+
+
+def _entry(auc: float | None, size: int) -> dict:
+    return {"params": {"total": 5}, "size_bytes": size, "test": {"roc_auc": {"macro": auc}}}
+
+
+def test_size_points_replace_this_notebooks_file(toxic_env: dict[str, Path]) -> None:
+    """Other files are read; the old Shrink.json gives way to this run's entries, in file order."""
+    write_results("Shrink", "ghc", LABELS, {"old": _entry(0.9, 10)}, best="old")
+    write_results("BaseAttention", "ghc", LABELS, {"a": _entry(0.8, 100)}, best="a")
+    write_results("baseline", "ghc", LABELS, {"t": _entry(0.7, 1000)}, best="t")
+    entries = {"new": _entry(0.85, 50), "unscored": _entry(float("nan"), 5)}
+    pts = shrink_figures.size_points(entries)
+    assert list(zip(pts.notebook, pts.model, strict=True)) == [
+        ("BaseAttention", "a"),
+        ("Shrink", "new"),
+        ("baseline", "t"),
+    ]
+    rec = shrink_figures.pareto_bytes(pts)
+    assert [p["model"] for p in rec["front"]] == ["new"] and {p["model"] for p in rec["off_front"]} == {"a", "t"}
+
+
+def test_throughput_helpers() -> None:
+    """The teacher is timed on a capped slice (left out in quick) and scored from its cached probabilities."""
+    specs = {"minilm_l6_teacher": {}, "tfidf_lr": {}}
+    assert shrink_figures.timed_specs(specs, False, teacher_rows=7)["minilm_l6_teacher"]["cap"] == 7
+    assert list(shrink_figures.timed_specs(dict(specs), True)) == ["tfidf_lr"]
+    speed = pd.DataFrame({"test_auc": [0.5, 0.6]}, index=["minilm_l6_teacher", "tfidf_lr"])
+    speed = shrink_figures.with_teacher_auc(speed, {"minilm_l6": 0.9})
+    assert speed.loc["minilm_l6_teacher", "test_auc"] == 0.9 and speed.loc["tfidf_lr", "test_auc"] == 0.6
+
+
+def test_student_helpers() -> None:
+    """The best student by mean validation AUC; one line per teacher, skipped ones said so."""
+    entries = {
+        "precision: x": {},
+        "student_200k: plain": {"seeds": {"val_macro_auc": {"mean": 0.8}}},
+        "student_50k: minilm_l6": {"seeds": {"val_macro_auc": {"mean": 0.81}}},
+    }
+    assert shrink_students.best_student(entries) == "student_50k: minilm_l6"
+    text = shrink_students.describe_teachers(
+        {"minilm_l6": "cache", "glove_bestresult": "not found"}, {"minilm_l6": 0.9}
+    )
+    assert text.splitlines() == [
+        "minilm_l6: used (cache); test macro AUC 0.9000",
+        "glove_bestresult: SKIPPED (not found)",
+    ]
+
+
+def test_distill_rows_over_seeds() -> None:
+    """One row per student and teacher: params, alpha, mean validation/test AUC over seeds, the teacher's AUC."""
+    data, m = _data(), _model()
+    rng = np.random.default_rng(1)
+    run = {s: Run(m, rng.random((24, 3)), rng.random((24, 3)), 0.0) for s in (0, 1)}
+    study = {"student_200k": {"plain": {"alpha": 0.0, "runs": run, "grid": {}}}}
+    study["student_200k"]["minilm_l6"] = {"alpha": 0.6, "runs": run, "grid": {0.0: 0.5, 0.6: 0.55}}
+    rows, seed_scores = shrink_students.distill_rows(study, {"student_200k": (data,)}, LABELS, {}, {"minilm_l6": 0.9})
+    assert list(rows) == [("student_200k", "plain"), ("student_200k", "minilm_l6")] and set(
+        seed_scores[rows and ("student_200k", "plain")]
+    ) == {0, 1}
+    r = rows[("student_200k", "minilm_l6")]
+    assert r["params"] == sum(p.numel() for p in m.parameters()) and r["teacher test"] == 0.9 and r["alpha"] == 0.6
+    assert np.isnan(rows[("student_200k", "plain")]["teacher test"])
+
+
+def test_template_types_no_numbers_and_renders_committed_results() -> None:
+    """No number typed in the template; it renders from the committed results file."""
+    assert typed_numbers((TEMPLATES / "notebooks" / "Shrink.md").read_text()) == []
+    doc = json.loads((ROOT / "results" / "Shrink.json").read_text())
+    text = render("notebooks/Shrink.md", r=doc)
+    assert "Pareto front" in text and "{{" not in text
