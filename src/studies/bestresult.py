@@ -146,6 +146,7 @@ def train_glove(
     `corpus` (V, K), e.g. from `corpus_vectors`, is appended to every word vector as K frozen columns.
     `teacher` (N_train, L) probabilities with `alpha` > 0: distillation loss (`src.training.distill.distill_loss`).
     """
+    assert tok.vectors is not None, "a GloVe tokenizer without vectors"
     emb = GloveEmbedding(tok.vectors, mode, trainable_ids=tok.trainable_ids, corpus=corpus)
     cfg = replace(mcfg, vocab_size=tok.vocab_size, max_len=tok.max_len, emb_dim=emb.dim)
     data = Encoded(tok, ids["train"], ids["val"], ids["test"], y["train"], y["val"], None)
@@ -182,7 +183,7 @@ def pick_blend_weight(
 ) -> tuple[float, dict[float, float]]:
     """Weight w of model b in (1-w)·a + w·b with the best validation macro AUC, and the AUC of each w."""
     aucs = {float(w): macro_auc(y_val, (1 - w) * p_a + w * p_b) for w in weights}
-    return max(aucs, key=aucs.get), aucs
+    return max(aucs, key=lambda w: aucs[w]), aucs
 
 
 def pick_seed(val_auc: dict[int, float], train_fpr: dict[int, float], slack: float = 0.005) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,7 @@ def choose_seed(
     (each at its own validation-tuned thresholds), and the seed `pick_seed` saves. The held-out part is never read."""
     suite_train = build_suite(suite_seed)
     data, tok = recipe.data, recipe.mode.tok
-    suite = {
+    suite: dict[int, dict[str, Any]] = {
         s: score_suite(tuned_view(r.model, tok, seed_scores[s], data.splits.spec, data.dataset), suite_train, "train")
         for s, r in seed_runs.items()
     }

@@ -6,6 +6,7 @@ src/studies/shrink_figures.py."""
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -56,11 +57,11 @@ def distill_study(
     part, grid_alphas = data.subset(sweep), [a for a in alphas if a > 0]
 
     def job(d: Encoded, seed: int, desc: str, alpha: float = 0.0, soft: np.ndarray | None = None) -> TrainJob:
-        kd = {"teacher": soft, "alpha": alpha, "temperature": temperature} if alpha else {}
-        return TrainJob(d, model_cfg, replace(train_cfg, seed=seed), vectors, desc=desc, **kd)
+        job = TrainJob(d, model_cfg, replace(train_cfg, seed=seed), vectors, desc=desc)
+        return replace(job, teacher=soft, alpha=alpha, temperature=temperature) if alpha else job
 
     # Round 1: the plain seeds (every row), each teacher's alpha grid on the first seed (and a plain grid run).
-    jobs = {("plain", s): job(data, s, f"{name} plain s{s}") for s in seeds}
+    jobs: dict[tuple[str, float], TrainJob] = {("plain", s): job(data, s, f"{name} plain s{s}") for s in seeds}
     if sweep is not None:
         jobs[("grid", 0.0)] = job(part, seeds[0], f"{name} grid a=0")
     for t, p in teachers.items():
@@ -69,7 +70,11 @@ def distill_study(
     done = dict(zip(jobs, train_many(list(jobs.values()), workers), strict=True))
     plain = {s: done[("plain", s)] for s in seeds}
     grid0 = plain[seeds[0]] if sweep is None else done[("grid", 0.0)]
-    best = {t: max(grid_alphas, key=lambda a, t=t: done[(t, a)].history.best_auc) for t in teachers}
+
+    def grid_auc(t: str, a: float) -> float:
+        return done[(t, a)].history.best_auc
+
+    best = {t: max(grid_alphas, key=partial(grid_auc, t)) for t in teachers}
     # Round 2: the chosen alpha on the seeds it has no run for yet, on every row.
     rest = seeds[1:] if sweep is None else seeds
     jobs2 = {(t, s): job(data, s, f"{name} {t} s{s}", best[t], p["train"]) for t, p in teachers.items() for s in rest}
@@ -225,7 +230,7 @@ def weight_shares(model: Encoder) -> dict[str, float]:
     total = sum(p.numel() for p in model.parameters())
     linear = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
     return {
-        "embedding": model.embed.weight.numel() / total,
-        "position": model.pos.weight.numel() / total,
+        "embedding": model.get_parameter("embed.weight").numel() / total,
+        "position": model.get_parameter("pos.weight").numel() / total,
         "linear": linear / total,
     }

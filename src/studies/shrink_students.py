@@ -45,6 +45,7 @@ def teacher_test(found: dict, data: Encoded, labels: list[str], derived: dict) -
     """Test macro ROC AUC of each teacher's probabilities."""
     out = {}
     for t, p in found.items():
+        assert data.y_test is not None, "teacher scores need the test labels"
         s = evaluate_model(data.y_val, p["val"], data.y_test, p["test"], labels, derived)
         out[t] = s["test"]["roc_auc"]["macro"]
     return out
@@ -120,4 +121,4 @@ def save_students(study, studs, rows, seed_scores, test_auc, labels, derived, da
 def best_student(entries: dict) -> str:
     """The student entry with the highest mean validation macro AUC over seeds."""
     by_val = {k: e["seeds"]["val_macro_auc"]["mean"] for k, e in entries.items() if k.startswith("student_")}
-    return max(by_val, key=by_val.get)
+    return max(by_val, key=lambda k: by_val[k])

@@ -197,6 +197,7 @@ def record(
     if t.skipped:
         note = f"skipped: no matching cache; {t.why}"
         return {MODEL: {"skipped": True, "note": note}}, {"skipped": True, "note": note}
+    assert scores is not None and t.probs is not None, "a teacher that is not skipped has scores and probabilities"
     m, path = t.meta, cache_path(dataset)
     info = {"train_seconds": m["train_seconds"], "device": m["device"], "source": t.source}
     info |= {"config": m.get("config"), "alternatives": m.get("alternatives")}
