@@ -245,7 +245,7 @@ def glove_recipe(path, splits, results: dict, sweep: int | None, seed: int = 0, 
     return Recipe(data, texts, job, train_glove_many), note
 
 
-def baseattention_study(path: Path, splits, rows: dict, augment: list[str], cfg: dict, **ctx) -> dict[str, dict]:
+def baseattention_study(path: Path, rows: dict, augment: list[str], cfg: dict, **ctx) -> dict[str, dict]:
     """The mitigation study of BaseAttention's saved recipe ({} without its checkpoint): each `augment` variant.
 
     `rows`: the suite's rows per variant; `cfg`: sweep_sample, seed, suite_repeat, noise_rate, bpe_dropout, seeds,
@@ -257,7 +257,7 @@ def baseattention_study(path: Path, splits, rows: dict, augment: list[str], cfg:
         results = read_results("BaseAttention")
     except FileNotFoundError:
         results = None  # the recipe's defaults
-    rec = recipe(path, splits, results, cfg["sweep_sample"], cfg["seed"])
+    rec = recipe(path, ctx["splits"], results, cfg["sweep_sample"], cfg["seed"])
     extra = (rows | swap_variants(rec), cfg["suite_repeat"], cfg["noise_rate"], cfg["bpe_dropout"])
     variants = {v: augmented(rec.data, v, rec.texts, *extra) for v in augment}
     return study(rec, variants, cfg["seeds"], cfg["workers"], **ctx)
