@@ -120,9 +120,10 @@ def test_glove_recipe_rebuilds_the_saved_vocabulary_and_labels_added_rows(toxic_
         None,
     )
     job = rec.job(grown, 1, "x")
-    assert job["alpha"] == 0.5 and job["tcfg"].seed == 1 and job["teacher"].shape == (len(grown.train), 3)
-    np.testing.assert_array_equal(job["teacher"][-2:], extra)  # rows the teacher never scored: their labels
-    assert not np.array_equal(job["teacher"][:-2], rec.data.y_train)  # the others: the teacher's soft labels
+    assert job.alpha == 0.5 and job.tcfg.seed == 1 and job.teacher is not None
+    assert job.teacher.shape == (len(grown.train), 3)
+    np.testing.assert_array_equal(job.teacher[-2:], extra)  # rows the teacher never scored: their labels
+    assert not np.array_equal(job.teacher[:-2], rec.data.y_train)  # the others: the teacher's soft labels
     with pytest.raises(ValueError, match="vocabulary"):
         glove_recipe(path, splits, results, None, glove_source=write_synthetic_glove(texts[:50], tmp_path / "o.txt"))
 

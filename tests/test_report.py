@@ -75,3 +75,18 @@ def test_every_report_number_reads_a_results_file(tmp_path: Path) -> None:
     doc["models"][doc["best"]]["test"]["roc_auc"]["macro"] = 0.123456
     (results / "baseline.json").write_text(json.dumps(doc))
     assert "0.123" in render(tmp_path / "REPORT.md", results)
+
+
+def test_serving_example_refresh_needs_the_documented_command(tmp_path: Path) -> None:
+    """docs/serving.md's example is rerun by `make report`: no example is an error, no model leaves it alone."""
+    from src.report.docs_example import refresh_serving_example
+
+    doc = tmp_path / "serving.md"
+    doc.write_text("# Serving\n\nno example here\n")
+    with pytest.raises(ValueError, match="predict example"):
+        refresh_serving_example(doc, tmp_path)
+    example = (
+        "```bash\nprintf 'hi\\n' \\\n  | python -m src.apps.predict --model models/none.pt\n```\n\n```text\nold\n```\n"
+    )
+    doc.write_text(example)
+    assert refresh_serving_example(doc, tmp_path) is False and doc.read_text() == example

@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         (a.out / "results" / "budget.json").unlink(missing_ok=True)
     seconds = run_all(a.dataset, a.out, a.notebooks, a.p, profile, overrides=overrides)
     from src.common.results import results_dir
+    from src.report.docs_example import refresh_serving_example
     from src.report.render import render
 
     if a.out is None:
@@ -91,8 +92,14 @@ def main(argv: list[str] | None = None) -> None:
         report, results = ROOT / "REPORT.md", results_dir()
     else:  # the same template, every number and claim rendered from this run's results
         report, results = a.out / "REPORT.md", a.out / "results"
+    missing = [nb for nb in NOTEBOOKS if not (results / f"{nb}.json").is_file()]
+    if missing:  # a partial run into a fresh folder: the report needs every notebook's results
+        print(f"{report} not rendered: no results yet for {', '.join(missing)} ({seconds} s)")
+        return
     render(report, results, seconds if list(a.notebooks) == list(NOTEBOOKS) else None)  # a full run's time only
     print(f"updated {report} ({seconds} s)")
+    if a.out is None and refresh_serving_example(ROOT / "docs" / "serving.md", ROOT):
+        print("updated docs/serving.md's example output (rerun with the new model)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from src import ROOT
 from src.common.results import results_dir
+from src.report.docs_example import refresh_serving_example
 from src.report.render import main_body_words, render
 
 
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     text = render(a.report, a.results or results_dir())
     print(f"updated {a.report}: main body {main_body_words(text):,} words")
+    if a.results is None and refresh_serving_example(ROOT / "docs" / "serving.md", ROOT):
+        print("updated docs/serving.md's example output")
 
 
 if __name__ == "__main__":
