@@ -5,6 +5,12 @@ PY := .venv/bin/python
 DATASET ?= ghc
 TOXIC_DATA_DIR ?= $(CURDIR)/data/raw
 export TOXIC_DATA_DIR
+# OpenBLAS picks its kernels per CPU, and AVX-512 ones round differently (PPMI+SVD, TF-IDF + LR moved by 1e-9..1e-7):
+# pinning the AVX2 ones makes every x86-64 machine compute the committed results and checkpoints bit for bit.
+ifeq ($(shell uname -m),x86_64)
+OPENBLAS_CORETYPE ?= Haswell
+export OPENBLAS_CORETYPE
+endif
 NOTEBOOKS ?= LookAtData baseline Teacher BaseAttention BestResult Shrink Behaviour Transfer
 # GHC renders the committed notebooks/, results/, models/ and REPORT.md; any other dataset writes all of them
 # under $(RUN_DIR) (git-ignored), so a Jigsaw run never overwrites what GHC committed.
