@@ -90,3 +90,19 @@ def test_serving_example_refresh_needs_the_documented_command(tmp_path: Path) ->
     )
     doc.write_text(example)
     assert refresh_serving_example(doc, tmp_path) is False and doc.read_text() == example
+
+
+def test_scale_item_shows_each_variant_and_its_budget(tmp_path: Path) -> None:
+    """A conditional-proxy record and a budget in the scale record both reach the 'At Jigsaw's size' finding."""
+    results = tmp_path / "results"
+    results.mkdir()
+    for f in (ROOT / "results").glob("*.json"):
+        (results / f.name).write_text(f.read_text())
+    doc = json.loads((results / "scale_jigsaw_proxy.json").read_text())
+    budget = {"budget_minutes": 60, "knobs": {"sweep_sample": 12345, "seeds": {}}, "predicted_total_seconds": 2600}
+    doc |= {"variant": "implied", "cpu_per_wall": 1.87, "budget": budget | {"fits": True, "limit_seconds": 2700}}
+    (results / "scale_jigsaw_proxy.json").write_text(json.dumps(doc))
+    (results / "scale_jigsaw_proxy_conditional.json").write_text(json.dumps(doc | {"variant": "conditional"}))
+    text = render(tmp_path / "REPORT.md", results)
+    assert "on the `implied` proxy" in text and "on the `conditional` proxy" in text
+    assert "12,345" in text and "1.87 cores busy" in text and "fits the 2,700 s limit" in text

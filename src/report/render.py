@@ -25,7 +25,14 @@ from src.report.template import render as render_template
 TEMPLATE = "REPORT.md"
 FIGURES = Path("reports") / "figures"  # beside REPORT.md, so the relative links work wherever it is rendered
 APPENDIX = "## Appendix"  # where the main body ends (its words are counted)
-OTHER_FILES = ("bench", "scale_jigsaw_proxy", "notebook_times", "report_time", "Transfer")
+OTHER_FILES = (
+    "bench",
+    "scale_jigsaw_proxy",
+    "scale_jigsaw_proxy_conditional",
+    "notebook_times",
+    "report_time",
+    "Transfer",
+)
 
 
 def load_all(directory: Path) -> dict[str, dict]:
