@@ -65,12 +65,18 @@ def test_notebook_conclusions_agree_with_results(template: Path) -> None:
     assert shown == conclusions(template.stem, ROOT / "results").data
 
 
-def test_every_report_number_reads_a_results_file(tmp_path: Path) -> None:
-    """Change one stored metric and the rendered report changes with it (nothing is copied in by hand)."""
+def _committed_results(tmp_path: Path) -> Path:
+    """A copy of the committed results/*.json in tmp_path/results, for a test to change one of them."""
     results = tmp_path / "results"
     results.mkdir()
     for f in (ROOT / "results").glob("*.json"):
         (results / f.name).write_text(f.read_text())
+    return results
+
+
+def test_every_report_number_reads_a_results_file(tmp_path: Path) -> None:
+    """Change one stored metric and the rendered report changes with it (nothing is copied in by hand)."""
+    results = _committed_results(tmp_path)
     doc = json.loads((results / "baseline.json").read_text())
     doc["models"][doc["best"]]["test"]["roc_auc"]["macro"] = 0.123456
     (results / "baseline.json").write_text(json.dumps(doc))
@@ -94,10 +100,7 @@ def test_serving_example_refresh_needs_the_documented_command(tmp_path: Path) ->
 
 def test_scale_item_shows_each_variant_and_its_budget(tmp_path: Path) -> None:
     """A conditional-proxy record and a budget in the scale record both reach the 'At Jigsaw's size' finding."""
-    results = tmp_path / "results"
-    results.mkdir()
-    for f in (ROOT / "results").glob("*.json"):
-        (results / f.name).write_text(f.read_text())
+    results = _committed_results(tmp_path)
     doc = json.loads((results / "scale_jigsaw_proxy.json").read_text())
     budget = {"budget_minutes": 60, "knobs": {"sweep_sample": 12345, "seeds": {}}, "predicted_total_seconds": 2600}
     doc |= {"variant": "implied", "cpu_per_wall": 1.87, "budget": budget | {"fits": True, "limit_seconds": 2700}}

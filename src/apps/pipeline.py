@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         (a.out / "results" / "budget.json").unlink(missing_ok=True)
     seconds = run_all(a.dataset, a.out, a.notebooks, a.p, profile, overrides=overrides)
     from src.common.results import results_dir
-    from src.report.docs_example import refresh_serving_example
+    from src.report.docs_example import refresh_docs
     from src.report.render import render
 
     if a.out is None:
@@ -98,8 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     render(report, results, seconds if list(a.notebooks) == list(NOTEBOOKS) else None)  # a full run's time only
     print(f"updated {report} ({seconds} s)")
-    example = ROOT / "docs" / "serving.md"  # its command-line example shows the saved model's real output
-    if a.out is None and example.is_file() and refresh_serving_example(example, ROOT):
+    if a.out is None and refresh_docs(ROOT):  # its command-line example shows the saved model's real output
         print("updated docs/serving.md's example output (rerun with the new model)")
 
 

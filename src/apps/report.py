@@ -10,7 +10,7 @@ from pathlib import Path
 
 from src import ROOT
 from src.common.results import results_dir
-from src.report.docs_example import refresh_serving_example
+from src.report.docs_example import refresh_docs
 from src.report.render import main_body_words, render
 
 
@@ -24,8 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     text = render(a.report, a.results or results_dir())
     print(f"updated {a.report}: main body {main_body_words(text):,} words")
-    example = ROOT / "docs" / "serving.md"  # its command-line example shows the saved model's real output
-    if a.results is None and example.is_file() and refresh_serving_example(example, ROOT):
+    if a.results is None and refresh_docs(ROOT):  # its command-line example shows the saved model's real output
         print("updated docs/serving.md's example output")
 
 

@@ -15,6 +15,15 @@ EXAMPLE = re.compile(
 )
 
 
+SERVING_DOC = Path("docs") / "serving.md"  # under the checkout root
+
+
+def refresh_docs(root: Path) -> bool:
+    """Refresh the serving doc's example under `root` when that doc exists; True when its output was rewritten."""
+    doc = root / SERVING_DOC
+    return doc.is_file() and refresh_serving_example(doc, root)
+
+
 def refresh_serving_example(doc: Path, root: Path) -> bool:
     """Rerun the example in `doc` from `root`; rewrite its output block. False when its model is absent."""
     text = doc.read_text()
