@@ -59,6 +59,8 @@ def test_make_scale_on_a_small_proxy(tmp_path: Path) -> None:
         assert t["wall_seconds"] > 0 and t["peak_rss_mb"] > 50 and t["cpu_seconds"] > 0, (nb, t)
         slack = 0.01 + 0.05 * (1 + t["cpu_per_wall"]) / t["wall_seconds"]  # both times are rounded to 0.1 s
         assert t["cpu_per_wall"] == pytest.approx(t["cpu_seconds"] / t["wall_seconds"], abs=slack)
+        assert 0 <= t["longest_idle_core_seconds"] <= t["wall_seconds"] + 2 and 0 <= t["idle_core_share"] <= 1
+    assert isinstance(doc["limits"]["no_core_idle_over_60s"], bool)  # every notebook had its CPU timeline
     _budget(doc, set(doc["notebooks"]))
     assert doc["budget"]["rates"]["tfidf_rows_per_s"] > 0  # the baseline ran: its probe too
     base = doc["notebooks"]["BaseAttention"]

@@ -4,6 +4,7 @@ Each model is measured in its own freshly spawned process (so peak memory is its
 eager, then (for every saved encoder) ONNX Runtime fp32 and int8 in a child that never imports torch
 (`bench_serving`); then `src.serving.batch` on a generated N-row Parquet set (`bench_dask`, --dask-rows); then the
 predict CLI's peak RSS on a 64 MB single-word line and a 1 GB file of long lines against their bounds (`bench_inputs`).
+Installed peers (`bench_peers`: alt-profanity-check) get the same speed rows and their own quality record.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from src.apps.bench_measure import (
     synthetic_comments,
     write_texts,
 )
+from src.apps.bench_peers import load_peer, peer_quality, peer_specs
 from src.apps.bench_serving import onnx_rows
 from src.common.results import write_json
 
@@ -38,7 +40,7 @@ if TYPE_CHECKING:  # annotation only: this parent process imports torch lazily
 
 THREADS = 2
 DASK_ROWS, DASK_ROWS_QUICK = 10_000_000, 20_000
-BACKENDS = {"tfidf": "sklearn", "teacher": "torch", "ckpt": "torch"}
+BACKENDS = {"tfidf": "sklearn", "teacher": "torch", "ckpt": "torch", "peer": "sklearn"}
 BATCH1_N, TEACHER_N = 300, 1024  # comments timed one at a time; cap on the teacher's batch-256 inputs
 MEMORY = (
     "peak_rss_mb: VmHWM (/proc/self/status) of a fresh spawned process per model and backend (Python, its imports, "
@@ -62,6 +64,8 @@ def load_predictor(spec: dict):
             return np.vstack([model.predict_proba(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
         return fn, model.n_params(), Path(spec["path"]).stat().st_size, None
+    if spec["kind"] == "peer":
+        return (*load_peer(spec["module"]), None)
     if spec["kind"] == "teacher":
         from src.models.size import count_params, tensor_bytes
         from src.models.teacher import load_teacher
@@ -92,7 +96,7 @@ def _measure(spec: dict, inputs: dict[str, str], threads: int, n1: int = BATCH1_
     torch.set_num_threads(threads)
     rss0 = rss_mb()
     fn, params, size, scorer = load_predictor(spec)
-    out: dict = {"backend": BACKENDS[spec["kind"]], "params": int(params), "size_bytes": int(size)}
+    out: dict = {"backend": BACKENDS[spec["kind"]], "params": params and int(params), "size_bytes": int(size)}
     out.update(note=spec.get("note", ""), rss_model_load_mb=rss_mb() - rss0, torch_imported="torch" in sys.modules)
 
     def with_threads(t: int):
@@ -180,7 +184,7 @@ def _models(specs: dict, inputs: dict[str, str], y_test: np.ndarray, threads: in
         for key, row in new.items():
             p = row.pop("_ghc_test_probs")
             row.setdefault("params", new[name]["params"])
-            if len(p) == len(y_test) and spec["kind"] != "teacher":
+            if len(p) == len(y_test) and spec["kind"] in ("tfidf", "ckpt"):  # a peer's one score: peer_quality
                 row["test_macro_roc_auc"] = macro_auc(y_test, p)
             print(f"{key}: {row['ghc_test_batch256_per_s']:,.0f}/s GHC, {row['synthetic_batch256_per_s']:,.0f}/s long")
         print(f"  ({time.perf_counter() - t0:.0f} s)")
@@ -212,10 +216,12 @@ def run(
             "synthetic": str(write_texts(tmp / "synthetic.jsonl", synthetic_comments(synthetic_size, train))),
         }
         print("TF-IDF + LR:", fit_tfidf(splits, tmp / "tfidf.npz"))
-        specs = model_specs(dataset, models_dir(), tmp / "tfidf.npz", len(labels))
+        specs = model_specs(dataset, models_dir(), tmp / "tfidf.npz", len(labels)) | peer_specs()[0]
         if quick:
             specs.pop("minilm_l6_teacher", None)  # loading MiniLM alone takes longer than the whole quick run
         rows = _models(specs, inputs, label_matrix(splits.test, labels), threads, n1, tmp)
+        for name, q in peer_quality(specs, splits).items():
+            rows[name] |= {"test_hate_roc_auc": q["test_roc_auc"].get("hate"), "peer_quality": q}
         dask = None
         if dask_rows > 0 and "baseattention_fp32" in specs:
             pool = synthetic_comments(min(POOL, dask_rows), train, seed=1)
@@ -226,7 +232,7 @@ def run(
         if "baseattention_fp32" in specs:  # with the bundle onnx_rows exported; --quick: inputs 16x smaller
             bounded = measure_inputs(tmp / f"{Path(specs['baseattention_fp32']['path']).stem}_onnx", tmp, quick)
             print("bounded inputs:", {k: (v["value"], v["target"], v["met"]) for k, v in bounded.items()})
-    doc = _doc(dataset, quick, threads, n1, synthetic_size, load0) | {"dask": dask}
+    doc = _doc(dataset, quick, threads, n1, synthetic_size, load0) | {"dask": dask, "peers_absent": peer_specs()[1]}
     doc |= {"models": rows, "goals": goals(rows, dask) | bounded}
     out = results_dir() / "bench.json"
     write_json(out, doc, digits=6)

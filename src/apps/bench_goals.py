@@ -25,7 +25,21 @@ def goals(rows: dict[str, dict], dask: dict | None = None) -> dict:
         margin = rows["student_50k"]["test_macro_roc_auc"] - tf.get("test_macro_roc_auc", float("nan"))
         g["saved_student_50k_minus_tfidf_auc"] = _goal(margin, 0.0, ">")
     g.update(_seed_goals(tf.get("test_macro_roc_auc")))
+    g.update(peer_goals(rows))
     g.update(serving_goals(rows, dask))
+    return g
+
+
+def peer_goals(rows: dict[str, dict]) -> dict:
+    """Our ONNX fp32 model's comments/s over each installed peer's (src.apps.bench_peers), per input: >= 1 to claim
+    we are faster than what users would pick instead."""
+    from src.apps.bench_peers import PEERS
+
+    ours, g = rows.get("baseattention_onnx_fp32", {}), {}
+    for peer in (p for p in PEERS if p in rows):
+        for s in ("ghc_test", "synthetic"):
+            a, b = ours.get(f"{s}_batch256_per_s"), rows[peer].get(f"{s}_batch256_per_s")
+            g[f"onnx_fp32_over_{peer}_{s}_per_s"] = _goal(a / b if a and b else None, 1.0, ">=")
     return g
 
 

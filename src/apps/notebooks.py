@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 from src import ROOT
+from src.apps.cpu_watch import CpuWatch
 from src.common.results import results_dir, write_json
 
 MAX_CELL_LINES = 15  # a notebook cell tells one step; anything longer lives in src/
@@ -75,18 +76,20 @@ def run(
     path = Path(path)
     output = Path(output) if output else path
     t0 = time.perf_counter()
-    pm.execute_notebook(
-        str(path),
-        str(output),
-        parameters=params or {},
-        cwd=str(cwd or ROOT),
-        progress_bar=False,
-        kernel_name=kernel_name(),
-    )
+    with CpuWatch(torch_threads()) as watch:
+        pm.execute_notebook(
+            str(path),
+            str(output),
+            parameters=params or {},
+            cwd=str(cwd or ROOT),
+            progress_bar=False,
+            kernel_name=kernel_name(),
+        )
     seconds = time.perf_counter() - t0
     nb = nbformat.read(output, as_version=4)
+    cpu = watch.summary(nb.cells)  # before strip: papermill's per-cell times say which cell left a core idle
     nbformat.write(strip(nb), output)
-    record_time(path.stem, seconds, params or {})
+    record_time(path.stem, seconds, params or {}, cpu)
     return output
 
 
@@ -149,14 +152,16 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def record_time(notebook: str, seconds: float, params: dict) -> None:
-    """Keep the last wall time, peak memory and CPU time of each notebook in results/notebook_times.json."""
+def record_time(notebook: str, seconds: float, params: dict, timeline: dict | None = None) -> None:
+    """Keep the last wall time, peak memory, CPU time and idle-core stretches (`timeline`, src.apps.cpu_watch) of
+    each notebook in results/notebook_times.json."""
     path = results_dir() / "notebook_times.json"
     times = json.loads(path.read_text()) if path.is_file() else {}
     times[notebook] = {"seconds": round(seconds, 1), "params": params, "threads": torch_threads()}
     times[notebook]["peak_rss_mb"] = round(peak_rss_mb())
     cpu = cpu_seconds()  # over wall time: ~2 when both cores of a 2-core machine are busy throughout
     times[notebook] |= {"cpu_seconds": round(cpu, 1), "cpu_per_wall": round(cpu / max(seconds, 1e-9), 2)}
+    times[notebook] |= timeline or {}
     write_json(path, times)
 
 

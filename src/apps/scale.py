@@ -5,9 +5,9 @@ python -m src.apps.scale summarize --results runs/scale_proxy/implied/results --
 `make scale` builds each proxy variant (src/data/proxy.py; SCALE_VARIANTS, default implied and conditional), runs
 `make report DATASET=jigsaw` on it into its own folder (the committed GHC results stay) with the time budget, then
 this command writes results/scale_jigsaw_proxy.json (implied) or results/scale_jigsaw_proxy_<variant>.json from
-what the run recorded: wall seconds, peak RSS and CPU seconds per notebook (notebook_times.json), rows per split,
-the training throughput of each notebook's saved model, and the budget's measured rates and chosen knobs
-(budget.json). The proxy's metrics are never Jigsaw results.
+what the run recorded: wall seconds, peak RSS, CPU seconds and idle-core stretches per notebook (notebook_times.json),
+rows per split, the training throughput of each notebook's saved model, and the budget's measured rates and chosen
+knobs (budget.json). The proxy's metrics are never Jigsaw results.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from src.common.results import write_json
 from src.data.datasets import get_spec, load_files
 
 # one hour, 12 GiB per notebook process; and the hour less a 25% margin for slower machines
-LIMITS = {"total_wall_seconds": 3600, "peak_rss_mb": 12 * 1024, "margin_wall_seconds": 2700}
+# and no core idle for more than a minute at a time (src.apps.cpu_watch)
+LIMITS = {"total_wall_seconds": 3600, "peak_rss_mb": 12 * 1024, "margin_wall_seconds": 2700, "idle_core_seconds": 60}
 
 
 def _rows(results: Path, data_root: Path) -> tuple[dict[str, int], int]:
@@ -84,7 +85,8 @@ def _throughput(nb: str, doc: dict | None, n_train: int, models: Path, data_root
 
 def _notebook(t: dict) -> dict:
     """One notebook's line of the record from notebook_times.json."""
-    cpu = {k: t[k] for k in ("cpu_seconds", "cpu_per_wall") if k in t}
+    keys = ("cpu_seconds", "cpu_per_wall", "longest_idle_core_seconds", "idle_core_share", "idle_core_stretches")
+    cpu = {k: t[k] for k in keys if k in t}
     return {"wall_seconds": t["seconds"], "peak_rss_mb": t.get("peak_rss_mb"), **cpu, "params": t.get("params")}
 
 
@@ -102,6 +104,7 @@ def summarize(results: Path, data_root: Path, device: str = "cpu", variant: str 
     total = calibration + sum(n["wall_seconds"] for n in notebooks.values())  # the run's whole time
     peak = max((n["peak_rss_mb"] or 0) for n in notebooks.values())
     cpu = [n["cpu_seconds"] for n in notebooks.values() if "cpu_seconds" in n]
+    idle = [n["longest_idle_core_seconds"] for n in notebooks.values() if "longest_idle_core_seconds" in n]
     return {
         "variant": variant,
         "rows": rows,
@@ -117,6 +120,8 @@ def summarize(results: Path, data_root: Path, device: str = "cpu", variant: str 
             "total_wall_seconds_le_3600": total <= LIMITS["total_wall_seconds"],
             "total_wall_seconds_le_2700": total <= LIMITS["margin_wall_seconds"],
             "every_notebook_peak_rss_le_12gib": peak <= LIMITS["peak_rss_mb"],
+            # None: a notebook ran without the CPU timeline (not Linux, or a record from before src.apps.cpu_watch)
+            "no_core_idle_over_60s": max(idle) <= LIMITS["idle_core_seconds"] if len(idle) == len(notebooks) else None,
         },
         "note": "Jigsaw-shaped proxy built from GHC text (src/data/proxy.py): time and memory only, never Jigsaw results",
     }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from src.report.markdown import NOT_RUN, bench_cell, md_table
+from src.report.markdown import NOT_RUN, bench_cell, dig, md_table
+
+CORPORA = ("stormfront", "implicit_hate")  # the Transfer notebook's corpora, evaluation halves
 
 
 def _rows(models: dict[str, dict], keys: list[str]) -> list[list]:
@@ -43,6 +45,41 @@ def _dask(d: dict | None) -> str:
     return intro + md_table(head, [[bench_cell(c) for c in cells]])
 
 
+def _quality_row(name: str, q: dict, labels: list[str]) -> list:
+    """GHC test AUC per label (peers: their one score against each), then `hate` in and out of domain."""
+    row = [name, *(dig(q, "test_roc_auc", lab) for lab in labels), dig(q, "in_domain", "auc", "hate", "value")]
+    for c in CORPORA:
+        row += [
+            dig(q, "cross_corpus", c, "auc", "hate", "value"),
+            dig(q, "cross_corpus", c, "not_hate_flag_rate", "value"),
+        ]
+    return row
+
+
+def _peers(doc: dict, directory: Path) -> str:
+    """Installed peers' quality (bench.json) beside TF-IDF + LR and the saved default model (results/Transfer.json)."""
+    peers = {k: m["peer_quality"] for k, m in doc["models"].items() if "peer_quality" in m}
+    absent = "; ".join(f"{k}: {why}" for k, why in (doc.get("peers_absent") or {}).items())
+    if not peers:
+        return f"**Peers**: none measured ({absent or 'this bench.json predates them'})."
+    labels = ["hd", "cv", "vo"]
+    rows = [_quality_row(k, q, labels) for k, q in peers.items()]
+    transfer_path = directory / "Transfer.json"
+    if transfer_path.is_file():
+        transfer = json.loads(transfer_path.read_text())
+        for k in dict.fromkeys(["tfidf_lr", transfer.get("best")]):
+            if k in transfer.get("models", {}):
+                rows.append(_quality_row(f"{k} (Transfer.json)", transfer["models"][k], labels))
+    head = ["model", *(f"GHC test AUC {lab}" for lab in labels), "GHC test AUC hate"]
+    head += [h for c in CORPORA for h in (f"{c} AUC hate", f"{c} not-hate flagged")]
+    intro = (
+        "**Peers** (what users would pick instead; speed rows above): one score read against every GHC label, and as "
+        "the `hate` score on each corpus' evaluation half, flagged at a threshold tuned on GHC validation; our rows "
+        f"from the Transfer notebook.{' Not installed: ' + absent if absent else ''}\n\n"
+    )
+    return intro + md_table(head, rows)
+
+
 def table_bench(directory: Path) -> str:
     """results/bench.json (`make bench`): speed, latency and memory side by side, then the computed goals."""
     path = directory / "bench.json"
@@ -56,5 +93,6 @@ def table_bench(directory: Path) -> str:
         f"{doc.get('synthetic_size')} comments ({doc.get('synthetic')}). Throughput: {doc.get('throughput')}. "
         f"Memory: {doc.get('memory_method')}.\n\n"
     )
-    parts = [intro + _ghc(models), _long(models, doc.get("synthetic_size")), _dask(doc.get("dask"))]
+    parts = [intro + _ghc(models), _long(models, doc.get("synthetic_size")), _peers(doc, directory)]
+    parts.append(_dask(doc.get("dask")))
     return "\n\n".join([*parts, md_table(["goal", "value", "target", "met"], goals)])

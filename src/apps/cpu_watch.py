@@ -1,0 +1,111 @@
+"""How busy the cores were while a notebook ran: a CPU timeline sampled from /proc/stat, and its idle stretches.
+
+`src.apps.notebooks run` watches every notebook it executes; the scale record keeps each notebook's longest stretch
+with a core idle and which cell it was in (#24's done-when: no core idle for more than a minute at a time). The
+timeline is system-wide, so measure on a quiet machine; /proc/stat is Linux's, and elsewhere nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+INTERVAL_S = 2.0  # seconds per sample: fine enough for a one-minute criterion, cheap (one small file read)
+IDLE_CORE = 0.5  # a sample has "a core idle" when at least this many cores' worth of its time was idle
+KEEP = 3  # longest idle stretches kept per notebook (where to look first)
+STAT = Path("/proc/stat")
+
+
+def read_stat(path: Path = STAT) -> tuple[int, int] | None:
+    """(busy, total) jiffies of all cores together since boot (None where /proc/stat is not readable)."""
+    try:
+        fields = [int(x) for x in path.read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError, IndexError):
+        return None
+    if len(fields) < 8:
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait: a core waiting on the disk is not computing either
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_cores(prev: tuple[int, int], cur: tuple[int, int], cores: int) -> float:
+    """Average number of busy cores between two readings."""
+    total = cur[1] - prev[1]
+    return cores * (cur[0] - prev[0]) / total if total > 0 else 0.0
+
+
+def idle_stretches(busy: list[float], cores: int, interval: float = INTERVAL_S) -> list[tuple[float, float]]:
+    """(start, length) in seconds of each run of samples with a core idle (busy <= cores - IDLE_CORE), longest first."""
+    out, start = [], None
+    for i, b in enumerate([*busy, float(cores)]):  # a busy sentinel closes the last run
+        if b <= cores - IDLE_CORE and start is None:
+            start = i
+        elif b > cores - IDLE_CORE and start is not None:
+            out.append((start * interval, (i - start) * interval))
+            start = None
+    return sorted(out, key=lambda s: -s[1])
+
+
+def _when(meta: dict, key: str) -> float:
+    """Seconds since the epoch of one of papermill's per-cell times (ISO text, UTC)."""
+    t = datetime.fromisoformat(str(meta[key]).replace("Z", "+00:00"))
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp()
+
+
+def cell_at(cells: list, t: float) -> int | None:
+    """1-based index of the code cell running at wall-clock time `t` (papermill's per-cell start/end metadata)."""
+    code = [c for c in cells if c.get("cell_type") == "code" and c.get("source", "").strip()]
+    for i, cell in enumerate(code, 1):
+        meta = cell.get("metadata", {}).get("papermill", {})
+        try:
+            if _when(meta, "start_time") <= t <= _when(meta, "end_time"):
+                return i
+        except (KeyError, TypeError, ValueError):  # a cell papermill did not time (not run)
+            continue
+    return None
+
+
+class CpuWatch:
+    """Samples busy cores every `interval` seconds on a daemon thread while the `with` block runs."""
+
+    def __init__(self, cores: int, interval: float = INTERVAL_S) -> None:
+        self.cores, self.interval, self.started = cores, interval, 0.0
+        self.busy: list[float] = []  # busy cores per sample
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        prev = read_stat()
+        while prev is not None and not self._stop.wait(self.interval):
+            cur = read_stat()
+            if cur is None:
+                return
+            self.busy.append(busy_cores(prev, cur, self.cores))
+            prev = cur
+
+    def __enter__(self) -> CpuWatch:
+        self.started = time.time()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self, cells: list | None = None) -> dict:
+        """Longest idle-core stretches (with the cell each began in), share of samples with a core idle; {} if unmeasured."""
+        if not self.busy:
+            return {}
+        stretches = idle_stretches(self.busy, self.cores, self.interval)
+        kept = [
+            {"start_s": s, "seconds": n, "cell": cell_at(cells or [], self.started + s)} for s, n in stretches[:KEEP]
+        ]
+        idle = sum(b <= self.cores - IDLE_CORE for b in self.busy) / len(self.busy)
+        return {
+            "longest_idle_core_seconds": stretches[0][1] if stretches else 0.0,
+            "idle_core_share": round(idle, 3),
+            "idle_core_stretches": kept,
+            "cpu_sample_seconds": self.interval,
+        }
