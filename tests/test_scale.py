@@ -66,7 +66,7 @@ def test_make_scale_on_a_small_proxy(tmp_path: Path) -> None:
     base = doc["notebooks"]["BaseAttention"]
     assert base["train_rows_per_s"] > 0 and doc["limits"]["total_wall_seconds_le_3600"]
     assert base["checkpoint"] == "baseattention_jigsaw.pt" and base["train_tokens_per_s"] > base["train_rows_per_s"]
-    assert base["params"]["sweep_sample"] == 20000 and base["params"]["seeds"] == [0, 1, 2]  # the hour profile
+    assert base["params"]["sweep_sample"] == 20000 and base["params"]["seeds"] == [0, 1, 2, 3]  # the hour profile
     for nb in doc["notebooks"]:  # the executed notebooks and results went to the run folder, not notebooks/
         assert (run_dir / "notebooks" / f"{nb}.ipynb").is_file() and (run_dir / "results" / f"{nb}.json").is_file()
     assert json.loads((run_dir / "results" / "baseline.json").read_text())["dataset"] == "jigsaw"

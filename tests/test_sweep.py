@@ -39,7 +39,7 @@ def test_subset_and_train_part_cut_only_the_train_split() -> None:
 def test_profiles_pass_literals_and_full_changes_nothing() -> None:
     assert PROFILES["full"] == {} and params_for("full", "BaseAttention") == []
     got = dict(params_for("hour", "BaseAttention"))
-    assert got["sweep_sample"] == "20000" and got["seeds"] == "[0, 1, 2]"
+    assert got["sweep_sample"] == "20000" and got["seeds"] == "[0, 1, 2, 3]"
     with pytest.raises(SystemExit, match="unknown profile"):
         params_for("fast", "BaseAttention")
 

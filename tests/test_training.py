@@ -192,3 +192,38 @@ def test_train_many_in_two_processes_equals_a_loop(tok):
         np.testing.assert_array_equal(a.p_test, b.p_test)
         assert b.tokenizer.encode(texts[:3]) == ids[:3]
     assert not np.array_equal(loop[0].p_test, loop[1].p_test)
+
+
+def test_a_run_in_the_background_equals_one_here(tok):
+    """The report setting trains beside the sweep (`in_background`): the same predictions as in this process."""
+    from src.studies.runs import Encoded, TrainJob, in_background, train_run
+
+    texts, y = tiny_corpus()
+    ids = tok.encode(texts)
+    data = Encoded(tok, ids, ids, ids, y, y, y)
+    cfg = ModelConfig(vocab_size=tok.vocab_size, n_labels=y.shape[1], d_model=8, d_ff=16)
+    job = TrainJob(data, cfg, TrainConfig(epochs=1, batch_size=8, seed=3)).kwargs()
+    future = in_background(train_run, job)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # the background process's one thread: float reductions then match bit for bit
+    try:
+        here = train_run(**job)
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_array_equal(future.result(timeout=300).p_test, here.p_test)
+
+
+def test_tokenizers_trained_side_by_side_equal_those_trained_in_turn():
+    """BaseAttention's three BPE sizes in two worker processes: the same merges as one after another."""
+    import pandas as pd
+
+    from src.data.datasets import Splits, get_spec
+    from src.studies.baseattention import tokenize
+
+    texts, y = tiny_corpus()
+    spec = get_spec("ghc")
+    frame = pd.DataFrame({"text": texts * 3} | {lab: np.tile(y[:, 0], 3) for lab in spec.labels})
+    splits = Splits(spec, frame, frame, frame, {})
+    loop, pool = (tokenize(splits, 120, 50, 0, None, workers=w) for w in (1, 2))
+    assert list(loop.toks) == list(pool.toks) == [30, 60, 120]
+    assert all(loop.toks[v].model_bytes == pool.toks[v].model_bytes for v in loop.toks)

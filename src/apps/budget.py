@@ -10,7 +10,7 @@ of the time are fixed: when even the floor does not fit, the run says so loudly 
 
 The shares in COSTS (how much of a notebook's time each knob scales) are estimates from each notebook's code:
 row-epochs of its sample-trained runs against those of its every-row runs at the hour profile's settings (e.g.
-BaseAttention: the report setting, 10 configurations x 2 seeds and the init study on 20,000 rows, against 3 final
+BaseAttention: the report setting, 10 configurations x 2 seeds and the init study on 20,000 rows, against 4 final
 seeds on 127,657 rows, tokenizers and the per-run validation/test passes). They only need to be roughly right:
 the reference record is remeasured by every `make scale`, so the fixed parts are measured, not modelled.
 """

@@ -12,7 +12,17 @@ from src.data.datasets import Splits
 from src.data.tokenizers import BPETokenizer
 from src.evaluation.metrics import seed_summary
 from src.models.encoder import ModelConfig
-from src.studies.runs import Encoded, Run, TrainJob, encode, init_vectors, scores, sweep_rows, train_many
+from src.studies.runs import (
+    Encoded,
+    Run,
+    TrainJob,
+    encode,
+    in_processes,
+    init_vectors,
+    scores,
+    sweep_rows,
+    train_many,
+)
 from src.studies.tables import sweep_row
 from src.training.loop import TrainConfig
 
@@ -28,13 +38,16 @@ class Tokenized:
     sweep: dict[int, Encoded]  # the rows sweeps and ablations train on (all rows when sweep_sample is None)
 
 
-def tokenize(splits: Splits, vocab_size: int, max_len: int, seed: int, sweep_sample: int | None) -> Tokenized:
-    """Train BPE at vocab_size / 4, / 2 and x1 on the train split; encode every split once; cut the sweep rows."""
+def tokenize(
+    splits: Splits, vocab_size: int, max_len: int, seed: int, sweep_sample: int | None, workers: int = 1
+) -> Tokenized:
+    """Train BPE at vocab_size / 4, / 2 and x1 on the train split (`workers` at a time, largest first: each on one
+    thread, so the same merges as in turn); encode every split once; cut the sweep rows."""
     texts = list(splits.train["text"])
-    toks = {
-        v: BPETokenizer.train(texts, v, max_len=max_len, seed=seed)
-        for v in sorted({vocab_size // 4, vocab_size // 2, vocab_size})
-    }
+    sizes = sorted({vocab_size // 4, vocab_size // 2, vocab_size}, reverse=True)
+    jobs = [{"texts": texts, "vocab_size": v, "max_len": max_len, "seed": seed} for v in sizes]
+    trained = dict(zip(sizes, in_processes(BPETokenizer.train, jobs, workers), strict=True))
+    toks = {v: trained[v] for v in sorted(sizes)}
     data = {v: encode(t, splits) for v, t in toks.items()}
     idx = sweep_rows(data[vocab_size].y_train, sweep_sample, seed)
     return Tokenized(toks, data, {v: d.subset(idx) for v, d in data.items()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -152,6 +152,19 @@ def in_processes(fn: Callable, jobs: list[dict], workers: int = 2) -> list:
     ctx = multiprocessing.get_context("spawn")  # forking after torch started its thread pool can hang
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=torch.set_num_threads, initargs=(1,)) as pool:
         return list(pool.map(_call, [(fn, job) for job in jobs]))
+
+
+def in_background(fn: Callable, job: dict) -> Future:
+    """fn(**job) in one spawned process with one torch thread while the caller goes on; `.result()` waits for it.
+
+    For a lone run beside a `workers`-wide pool (e.g. the report setting during the sweep): one more process than
+    cores for a while, rather than a core idle for the whole lone run. It seeds itself, so the result is the same.
+    """
+    ctx = multiprocessing.get_context("spawn")  # as in_processes
+    pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=torch.set_num_threads, initargs=(1,))
+    future = pool.submit(_call, (fn, job))
+    pool.shutdown(wait=False)  # the submitted job still runs; the process exits when it is done
+    return future
 
 
 @dataclass(frozen=True)
