@@ -75,6 +75,18 @@ def test_prune_study_names_in_order() -> None:
     assert rows["pruned 90% (with embeddings)"]["sparsity_pruned_set"] == pytest.approx(0.9, abs=0.01)
 
 
+def test_prune_study_side_by_side_equals_in_turn() -> None:
+    """The hour profile's workers=2 fine-tunes the pruned copies in two processes: the same rows as one thread here."""
+    from tests.fixtures import loop_and_pool
+
+    def study(jobs, workers):
+        return shrink.prune_study(_model(), _data(), LABELS, {}, jobs, lr=1e-3, seed=0, workers=workers)
+
+    (s1, r1), (s2, r2) = loop_and_pool(study, [0.5, 0.9])
+    assert list(r1) == list(r2) and r1 == r2
+    assert all(s1[k]["test"]["roc_auc"]["macro"] == s2[k]["test"]["roc_auc"]["macro"] for k in s1)
+
+
 def test_weight_shares() -> None:
     """Embedding, position table and Linear weights as shares of all parameters (the rest: biases, norms)."""
     m = _model()

@@ -21,7 +21,7 @@ from src.evaluation.records import model_entry, seed_record
 from src.models import compression
 from src.models.encoder import Encoder, ModelConfig
 from src.models.size import state_bytes
-from src.studies.runs import Encoded, Run, TrainJob, predict_texts, train_many
+from src.studies.runs import Encoded, Run, TrainJob, in_processes, predict_texts, train_many
 from src.training.loop import TrainConfig
 
 TIMING_SECONDS = 0.5  # minimum wall time of each model-only throughput measurement
@@ -213,15 +213,23 @@ def precision_table(rows: dict) -> pd.DataFrame:
     return prec
 
 
-def prune_study(model: nn.Module, data: Encoded, labels, derived, sparsities, lr: float, seed: int):
-    """(scores, table rows) of global magnitude pruning at each sparsity, with and then without the embedding."""
+def prune_study(
+    model: nn.Module, data: Encoded, labels, derived, sparsities, lr: float, seed: int, workers: int = 1
+) -> tuple[dict, dict]:
+    """(scores, table rows) of global magnitude pruning at each sparsity, with and then without the embedding.
+
+    workers 1: one after another in this process (with its torch threads); more: `workers` fine-tunes side by side,
+    one process and one torch thread each (the hour profile), so both cores work instead of one thread waiting on
+    the other's tiny matrix products.
+    """
+    keys = [(emb, amount) for emb in (True, False) for amount in sparsities]
+    common = {"model": model, "data": data, "labels": labels, "derived": derived, "lr": lr, "seed": seed}
+    jobs = [common | {"amount": amount, "embedding": emb} for emb, amount in keys]
+    done = in_processes(compress.prune_row, jobs, workers)
     scores, rows = {}, {}
-    for emb in (True, False):
-        for amount in sparsities:
-            name = f"pruned {amount:.0%} ({'with' if emb else 'without'} embeddings)"
-            _, scores[name], rows[name] = compress.prune_row(
-                model, data, labels, derived, amount, emb, lr=lr, seed=seed
-            )
+    for (emb, amount), (_, s, row) in zip(keys, done, strict=True):
+        name = f"pruned {amount:.0%} ({'with' if emb else 'without'} embeddings)"
+        scores[name], rows[name] = s, row
     return scores, rows
 
 
