@@ -132,7 +132,13 @@ def test_committed_records_are_references(tmp_path: Path) -> None:
     doc["budget"] = {"rates": {"train_rows_per_s": 123.0, "tfidf_rows_per_s": 4.0}, "train_rows": 999}
     (tmp_path / "r.json").write_text(json.dumps(doc))
     ref = reference(tmp_path / "r.json")  # a record with its own calibration uses it
-    assert ref.rates == Rates(123.0, 4.0) and ref.train_rows == 999
+    assert ref.rates == Rates(123.0, 4.0) and ref.train_rows == 999 and ref.measured
+    old = json.loads((ROOT / "results" / "scale_jigsaw_proxy.json").read_text()) | {"budget": None}
+    (tmp_path / "scale_jigsaw_proxy.json").write_text(json.dumps(old))  # rates estimated from its BaseAttention
+    assert not reference(tmp_path / "scale_jigsaw_proxy.json").measured
+    assert [r.name for r in references(tmp_path)] == ["results/scale_jigsaw_proxy.json"]  # the only one: used
+    (tmp_path / "scale_jigsaw_proxy_conditional.json").write_text(json.dumps(doc))
+    assert [r.name for r in references(tmp_path)] == ["results/scale_jigsaw_proxy_conditional.json"]  # measured wins
     doc["notebooks"] = {}
     (tmp_path / "r.json").write_text(json.dumps(doc | {"budget": None}))
     assert reference(tmp_path / "r.json") is None

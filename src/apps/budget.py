@@ -72,6 +72,7 @@ class Reference:
     train_rows: int  # rows of its train split
     rates: Rates  # its probe speeds
     name: str = ""  # where it came from, for the record
+    measured: bool = True  # rates from the record's own probes (False: estimated from its BaseAttention throughput)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,8 @@ def reference(path: Path) -> Reference | None:
     estimated from BaseAttention's measured train rows/s (the same definition as the torch probe's)."""
     doc = json.loads(path.read_text())
     notebooks, budget = doc.get("notebooks", {}), doc.get("budget") or {}
-    if budget.get("rates"):
+    measured = bool(budget.get("rates"))
+    if measured:
         rates = Rates(**budget["rates"])
     elif rows_per_s := notebooks.get("BaseAttention", {}).get("train_rows_per_s"):
         rates = Rates(float(rows_per_s), cores=doc.get("cores") or 2)
@@ -83,12 +84,15 @@ def reference(path: Path) -> Reference | None:
     train_rows = budget.get("train_rows") or round(doc["rows"]["train"] * 0.8)  # the notebooks' 80% train split
     seconds = {nb: float(t["wall_seconds"]) for nb, t in notebooks.items()}
     params = {nb: t.get("params") or {} for nb, t in notebooks.items()}
-    return Reference(seconds, params, int(train_rows), rates, f"results/{path.name}")
+    return Reference(seconds, params, int(train_rows), rates, f"results/{path.name}", measured)
 
 
 def references(folder: Path = ROOT / "results") -> list[Reference]:
-    """Every committed scale record that can serve as a reference."""
-    return [r for p in sorted(folder.glob(REFERENCES)) if (r := reference(p)) is not None]
+    """The committed scale records that can serve as references: those with their own probe rates when any has
+    them, since an estimated rate (a whole-run epoch of another model) is not the probe's measure and skews the
+    prediction; else every usable one."""
+    refs = [r for p in sorted(folder.glob(REFERENCES)) if (r := reference(p)) is not None]
+    return [r for r in refs if r.measured] or refs
 
 
 def plan_run(dataset: str, results: Path, budget_min: float, notebooks: list[str], seed: int = 0) -> dict[str, dict]:
@@ -128,7 +132,9 @@ def record(
         "fits": plan.fits,
         "at_floor": plan.at_floor,
         "message": plan.message,
-        "references": {r.name: {"rates": asdict(r.rates), "train_rows": r.train_rows} for r in refs},
+        "references": {
+            r.name: {"rates": asdict(r.rates), "train_rows": r.train_rows, "rates_measured": r.measured} for r in refs
+        },
     }
 
 
