@@ -1,4 +1,4 @@
-"""REPORT.md tables from files beside the notebooks' results: Behaviour.json and scale_jigsaw_proxy.json."""
+"""REPORT.md tables from files beside the notebooks' results: Behaviour.json and scale_jigsaw_proxy*.json."""
 
 from __future__ import annotations
 
@@ -93,23 +93,38 @@ def _mitigation(mit: dict, recipe: str) -> str:
     return f"Mitigation study, {recipe} recipe, seeds {seeds} (mean ± sample std):\n\n" + md_table(head, rows)
 
 
-def table_scale(directory: Path) -> str:
-    """results/scale_jigsaw_proxy.json (`make scale`): wall time and peak memory per notebook on the proxy."""
-    path = directory / "scale_jigsaw_proxy.json"
-    if not path.is_file():
-        return NOT_RUN
-    doc = json.loads(path.read_text())
+def _idle(t: dict) -> str | None:
+    """A notebook's longest stretch with a core idle and the cell it began in (None: not measured)."""
+    if "longest_idle_core_seconds" not in t:
+        return None
+    cell = next((x.get("cell") for x in t.get("idle_core_stretches", [])[:1]), None)
+    return f"{t['longest_idle_core_seconds']:.0f}" + (f" (cell {cell})" if cell else "")
+
+
+def _scale_record(doc: dict, name: str) -> str:
+    """One `make scale` record: rows, total, limits, then a line per notebook."""
     rows = [
-        [nb, t["wall_seconds"], t.get("peak_rss_mb"), *(bench_cell(t.get(k)) for k in RATES), _cuts(t.get("params"))]
+        [nb, bench_cell(t["wall_seconds"]), t.get("peak_rss_mb"), bench_cell(t.get("cpu_per_wall")), _idle(t)]
+        + [*(bench_cell(t.get(k)) for k in RATES), _cuts(t.get("params"))]
         for nb, t in doc["notebooks"].items()
     ]
     r = doc["rows"]
     intro = (
-        f"Proxy rows: train {r['train']:,}, test {r['test']:,} ({r['test_scored']:,} scored); {doc['cores']} cores, "
-        f"device {doc['device']}. Total {doc['total_wall_seconds']:.0f} s; limits met: {doc['limits']}.\n\n"
+        f"`{name}` (proxy variant {doc.get('variant', 'implied')}): train {r['train']:,}, test {r['test']:,} "
+        f"({r['test_scored']:,} scored); {doc['cores']} cores, device {doc['device']}. "
+        f"Total {doc['total_wall_seconds']:.0f} s; limits met: {doc['limits']}.\n\n"
     )
-    head = ["notebook", "wall seconds", "peak RSS MB", "training rows/s", "training tokens/s", "parameters changed"]
+    head = ["notebook", "wall seconds", "peak RSS MB", "cores busy (CPU/wall)", "longest idle-core stretch s"]
+    head += ["training rows/s", "training tokens/s", "parameters changed"]
     return intro + md_table(head, rows)
+
+
+def table_scale(directory: Path) -> str:
+    """results/scale_jigsaw_proxy*.json (`make scale`, one per proxy variant): time, memory and CPU per notebook."""
+    paths = sorted(directory.glob("scale_jigsaw_proxy*.json"))
+    if not paths:
+        return NOT_RUN
+    return "\n\n".join(_scale_record(json.loads(p.read_text()), p.name) for p in paths)
 
 
 def _cuts(params: dict | None) -> str:
