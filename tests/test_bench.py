@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from src.apps import bench_peers
 from src.apps.bench import run, synthetic_comments
 from src.data.datasets import load_splits
 from src.data.tokenizers import BPETokenizer
@@ -31,6 +32,7 @@ ROW_KEYS = {
     "synthetic_batch256_peak_rss_mb",
 }
 ONNX = ("baseattention_onnx_fp32", "baseattention_onnx_int8")
+PEERS = set(bench_peers.PEERS)
 SERVING_GOALS = {
     "onnx_ge_2x_torch_long",
     "onnx_serving_rss_lt_300mb",
@@ -68,8 +70,11 @@ def test_bench_quick_on_fixture(toxic_env):
     assert doc["threads"] == 2 and doc["quick"] is True
     assert {"tfidf_lr", "baseattention_fp32", "baseattention_int8"} <= set(doc["models"])
     for name, row in doc["models"].items():
-        assert ROW_KEYS <= set(row), name
+        peer = name in PEERS  # installed (requirements-peers.txt): one score, so its own quality record
+        assert ROW_KEYS - ({"test_macro_roc_auc"} if peer else set()) <= set(row), name
         assert row["size_bytes"] > 0 and row["ghc_test_batch256_per_s"] > 0
+        assert not peer or 0 <= row["peer_quality"]["test_roc_auc"]["hate"] == row["test_hate_roc_auc"] <= 1
+    assert set(doc["peers_absent"]) | {n for n in doc["models"] if n in PEERS} == set(PEERS)
     assert doc["models"]["baseattention_int8"]["size_bytes"] < doc["models"]["baseattention_fp32"]["size_bytes"]
     assert {"tiny_ghc_test_ge_5000_per_s", "tiny_ghc_test_ge_2x_tfidf", "int8_auc_loss_le_0.005"} <= set(doc["goals"])
     assert all({"value", "target", "met"} <= set(g) for g in doc["goals"].values())
