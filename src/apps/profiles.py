@@ -25,7 +25,9 @@ PROFILES: dict[str, dict[str, dict[str, object]]] = {
         # seed is one run: with 3, the third trained alone for minutes with a core idle).
         "BestResult": {"sweep_sample": SWEEP_ROWS, "epochs": 3, "seeds": [0, 1, 2, 3]},
         # fp32/fp64 training, pruning fine-tunes and each teacher's alpha grid on the sample; two runs side by side.
-        "Shrink": {"sweep_sample": SWEEP_ROWS, "workers": 2},
+        # 4 student seeds: with 3, each student's every-row distillation round ended with one run alone (the
+        # conditional proxy's record: 124 s and 200 s with a core idle, its cell 10).
+        "Shrink": {"sweep_sample": SWEEP_ROWS, "workers": 2, "seeds": [0, 1, 2, 3]},
         # the augmentation study (4 variants x 3 seeds of BaseAttention's recipe) on the sample; its `balance`
         # variant and the GloVe recipe's study (its section 5b) are left out: the measured hour (`make scale`: 3,538 of
         # 3,600 s, with these four variants) has no room for them.
