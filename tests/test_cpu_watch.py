@@ -55,3 +55,10 @@ def test_watch_samples_while_the_block_runs() -> None:
     assert len(watch.busy) >= 3 and all(0 <= b <= 2 for b in watch.busy)
     assert 0 <= summary["idle_core_share"] <= 1 and summary["cpu_sample_seconds"] == 0.05
     assert summary["longest_idle_core_seconds"] <= 0.05 * len(watch.busy)
+
+
+@pytest.mark.skipif(read_stat() is None, reason="no /proc/stat (not Linux)")
+def test_a_block_shorter_than_one_interval_still_gets_a_sample() -> None:
+    with CpuWatch(cores=2, interval=60.0) as watch:
+        time.sleep(0.05)
+    assert len(watch.busy) == 1 and "longest_idle_core_seconds" in watch.summary()

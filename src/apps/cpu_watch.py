@@ -84,6 +84,8 @@ class CpuWatch:
                 return
             self.busy.append(busy_cores(prev, cur, self.cores))
             prev = cur
+        if prev is not None and not self.busy and (cur := read_stat()) is not None:
+            self.busy.append(busy_cores(prev, cur, self.cores))  # a block shorter than one interval: one sample
 
     def __enter__(self) -> CpuWatch:
         self.started = time.time()
