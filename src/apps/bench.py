@@ -216,7 +216,8 @@ def run(
             "synthetic": str(write_texts(tmp / "synthetic.jsonl", synthetic_comments(synthetic_size, train))),
         }
         print("TF-IDF + LR:", fit_tfidf(splits, tmp / "tfidf.npz"))
-        specs = model_specs(dataset, models_dir(), tmp / "tfidf.npz", len(labels)) | peer_specs()[0]
+        peers, peers_absent = peer_specs()
+        specs = model_specs(dataset, models_dir(), tmp / "tfidf.npz", len(labels)) | peers
         if quick:
             specs.pop("minilm_l6_teacher", None)  # loading MiniLM alone takes longer than the whole quick run
         rows = _models(specs, inputs, label_matrix(splits.test, labels), threads, n1, tmp)
@@ -232,7 +233,7 @@ def run(
         if "baseattention_fp32" in specs:  # with the bundle onnx_rows exported; --quick: inputs 16x smaller
             bounded = measure_inputs(tmp / f"{Path(specs['baseattention_fp32']['path']).stem}_onnx", tmp, quick)
             print("bounded inputs:", {k: (v["value"], v["target"], v["met"]) for k, v in bounded.items()})
-    doc = _doc(dataset, quick, threads, n1, synthetic_size, load0) | {"dask": dask, "peers_absent": peer_specs()[1]}
+    doc = _doc(dataset, quick, threads, n1, synthetic_size, load0) | {"dask": dask, "peers_absent": peers_absent}
     doc |= {"models": rows, "goals": goals(rows, dask) | bounded}
     out = results_dir() / "bench.json"
     write_json(out, doc, digits=6)
