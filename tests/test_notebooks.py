@@ -62,6 +62,12 @@ def _check(out: Path, results: Path, stem: str, dataset: str, labels: list[str])
         assert sc["saved_seed"] == pick_seed(val, fpr, sc["rule_slack"]) and all(0 <= x <= 1 for x in fpr.values())
         ck = checkpoint.load(results.parent / "models" / f"bestresult_{dataset}.pt", labels=labels)[2]
         assert ck["meta"]["seed"] == sc["saved_seed"]
+    if stem == "Shrink" and dataset == "ghc":  # the GloVe-started students, their transfer teacher and the goals
+        assert {"student_200k_glove: minilm_l6+transfer", "student_50k_glove: plain"} <= set(doc["models"])
+        assert "transfer-half texts" in doc["teachers"]["minilm_l6+transfer"]
+        assert {"single_le_200k_test_auc_ge_0.865", "saved_students_above_tfidf_every_seed"} <= set(doc["goals"])
+    if stem == "Shrink" and dataset == "jigsaw":  # the hour profile leaves the GloVe students out
+        assert not any(k.split(":")[0].endswith("_glove") for k in doc["models"]), list(doc["models"])
     if stem == "Transfer":  # every model scored on both fixture corpora' evaluation halves, the goal recorded
         assert set(doc["corpora"]) == {"stormfront", "implicit_hate"} and "baseline_recorded" in doc["goals"]
         assert all(m.get("skipped") or set(m["cross_corpus"]) == set(doc["corpora"]) for m in doc["models"].values())

@@ -90,7 +90,14 @@ def _assert_same(onnx_df: pd.DataFrame, torch_df: pd.DataFrame, pred, atol: floa
         assert (onnx_df[f"{n}_flag"] == torch_df[f"{n}_flag"])[~near].all()
 
 
-COMMITTED = {"baseattention_ghc.pt", "bestresult_ghc.pt", "shrink_student200k_ghc.pt", "shrink_student50k_ghc.pt"}
+COMMITTED = {
+    "baseattention_ghc.pt",
+    "bestresult_ghc.pt",
+    "shrink_student200k_ghc.pt",
+    "shrink_student50k_ghc.pt",
+    "shrink_student200kglove_ghc.pt",
+    "shrink_student50kglove_ghc.pt",
+}
 MODELS = sorted(COMMITTED | {p.name for p in (ROOT / "models").glob("*.pt")})
 
 

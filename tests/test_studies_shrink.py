@@ -14,9 +14,9 @@ import torch
 from src.common.results import write_results
 from src.models.encoder import Encoder
 from src.report.template import TEMPLATES, render, typed_numbers
-from src.studies import shrink, shrink_figures, shrink_students
+from src.studies import shrink, shrink_figures, shrink_goals, shrink_students, shrink_transfer
 from src.studies.runs import Encoded, Run
-from src.training.loop import TrainConfig
+from src.training.loop import History, TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ["hd", "cv", "vo"]
@@ -165,3 +165,97 @@ def test_template_types_no_numbers_and_renders_committed_results() -> None:
     doc = json.loads((ROOT / "results" / "Shrink.json").read_text())
     text = render("notebooks/Shrink.md", r=doc)
     assert "Pareto front" in text and "{{" not in text
+
+
+def _student(total: int, val: float, tests: list[float], saved: bool = False) -> dict:
+    """A student record over seeds as student_entries writes it (only the fields the goals read)."""
+    seeds = {
+        "val_macro_auc": {"mean": val},
+        "test_macro_auc": {
+            "seeds": list(range(len(tests))),
+            "values": tests,
+            "mean": float(np.mean(tests)),
+            "std": float(np.std(tests, ddof=1)),
+        },
+    }
+    return {"params": {"total": total}, "seeds": seeds, "saved": saved}
+
+
+def test_frontier_goals_choose_on_validation_and_check_every_seed() -> None:
+    entries = {
+        "student_200k: plain": _student(99_000, 0.85, [0.90, 0.90, 0.90]),  # best test, not best validation
+        "student_200k_glove: minilm_l6": _student(172_000, 0.87, [0.86, 0.87, 0.868], saved=True),
+        "student_50k: minilm_l6": _student(44_000, 0.84, [0.83, 0.85, 0.82], saved=True),
+        "student_big: plain": _student(300_000, 0.99, [0.99, 0.99, 0.99]),  # over every budget
+        "pruned 50%": {"params": {"total": 10}},  # not a student: never a candidate
+    }
+    g = shrink_goals.frontier_goals(entries, baseline_auc=0.826)
+    g200, g50 = g["single_le_200k_test_auc_ge_0.865"], g["single_le_50k_test_auc_ge_0.85"]
+    assert g200["student"] == "student_200k_glove: minilm_l6" and g200["met"] and g200["params"] == 172_000
+    assert g200["value"] == pytest.approx(np.mean([0.86, 0.87, 0.868]))
+    assert g50["student"] == "student_50k: minilm_l6" and not g50["met"]
+    saved = g["saved_students_above_tfidf_every_seed"]
+    assert saved["worst"] == "student_50k: minilm_l6" and saved["value"] == pytest.approx(0.82 - 0.826)
+    assert not saved["met"] and set(saved["margins"]) == {"student_200k_glove: minilm_l6", "student_50k: minilm_l6"}
+    assert "saved_students_above_tfidf_every_seed" not in shrink_goals.frontier_goals(entries, None)
+    assert shrink_goals.frontier_goals({}, 0.8) == {}
+
+
+class _Words:
+    """A stand-in tokenizer: one id per word (its length), enough for the transfer rows' encoding."""
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        return [[len(w) for w in t.split()] or [1] for t in texts]
+
+
+def test_transfer_rows_are_appended_with_the_teachers_probabilities() -> None:
+    data = _data()
+    data = Encoded(_Words(), data.train, data.val, data.test, data.y_train, data.y_val, data.y_test)
+    soft = np.full((len(data.train), 3), 0.3, dtype=np.float32)
+    texts, probs = ["a bb ccc", "dddd"], np.array([[0.9, 0.1, 0.2], [0.0, 0.5, 1.0]], dtype=np.float32)
+    teacher = shrink_transfer.with_transfer({"train": soft, "val": None, "test": None}, texts, probs)
+    grown, grown_soft = shrink_transfer.extended(data, soft, teacher)
+    n = len(data.train)
+    assert grown.train[:n] == data.train and grown.train[n:] == [[1, 2, 3], [4]]
+    assert np.array_equal(grown.y_train[n:], probs) and np.array_equal(grown.y_train[:n], data.y_train)
+    assert np.array_equal(grown_soft, np.vstack([soft, probs])) and grown.val is data.val and grown.test is data.test
+    same, same_soft = shrink_transfer.extended(data, soft, {"train": soft})  # no transfer set: nothing added
+    assert same is data and same_soft is soft
+    with pytest.raises(ValueError, match="shape"):
+        shrink_transfer.with_transfer({"train": soft}, texts, probs[:1])
+
+
+def test_transfer_teacher_only_with_its_teacher_and_a_transfer_set() -> None:
+    key = f"{shrink_transfer.TEACHER}+transfer"
+    base = {shrink_transfer.TEACHER: {"train": np.zeros((4, 3))}}
+    probs = np.ones((2, 3), dtype=np.float32)
+    got, notes = shrink_transfer.transfer_teachers(base, ["x", "y"], probs, "2 texts")
+    assert list(got) == [key] and got[key]["extra_texts"] == ["x", "y"] and "2 texts" in notes[key]
+    assert shrink_transfer.transfer_teachers(base, [], None, "none asked for") == ({}, {key: "none asked for"})
+    got, notes = shrink_transfer.transfer_teachers({}, ["x", "y"], probs, "2 texts")
+    assert got == {} and "does not teach" in notes[key]
+
+
+def test_distill_study_gives_only_the_transfer_teacher_more_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain runs and the other teachers train on the train split; the transfer teacher's runs on it plus its rows."""
+    data = _data()
+    data = Encoded(_Words(), data.train, data.val, data.test, data.y_train, data.y_val, data.y_test)
+    seen: dict[str, int] = {}
+
+    def fake_train_many(jobs, workers):
+        out = []
+        for j in jobs:
+            seen[j.desc] = len(j.data.train)
+            assert j.teacher is None or len(j.teacher) == len(j.data.train)
+            out.append(Run(None, np.zeros((1, 3)), np.zeros((1, 3)), 0.0, History(val_auc=[0.5])))
+        return out
+
+    monkeypatch.setattr(shrink, "train_many", fake_train_many)
+    soft = np.full((len(data.train), 3), 0.5, dtype=np.float32)
+    plain_teacher = {"train": soft, "val": None, "test": None}
+    moved = shrink_transfer.with_transfer(plain_teacher, ["a b", "c"], np.zeros((2, 3), dtype=np.float32))
+    cfg = shrink.recipe_config(60, 3, 8)
+    shrink.distill_study(data, cfg, TrainConfig(epochs=1), None, {"t": plain_teacher, "t+x": moved}, [0.6], [0, 1])
+    n = len(data.train)
+    assert {k: v for k, v in seen.items() if "+x" not in k} == dict.fromkeys([k for k in seen if "+x" not in k], n)
+    assert [v for k, v in seen.items() if "+x" in k] == [n + 2, n + 2]  # the alpha grid's seed 0, then seed 1

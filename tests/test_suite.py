@@ -227,3 +227,39 @@ def test_group_train_rates_counts_posts_and_their_hate_share(ghc_dir: Path) -> N
     assert (rates["Muslims"]["part"], rates["Muslims"]["n_posts"]) == ("train", 3)
     assert rates["Muslims"]["hate_rate"] == pytest.approx(hate[4:7].mean())
     assert rates["women"]["n_posts"] == 0 and np.isnan(rates["women"]["hate_rate"])
+
+
+def test_hate_f1_reads_the_derived_hate_column(ghc_dir: Path) -> None:
+    from sklearn.metrics import f1_score
+
+    from src.data.datasets import label_matrix, load_splits
+    from src.studies.behaviour import hate_f1
+
+    splits = load_splits("ghc", root=ghc_dir)
+    hate = label_matrix(splits.test, ["hd", "cv"]).max(axis=1)  # GHC's derived hate
+    flags = np.roll(hate, 1)  # some right, some wrong
+
+    def predict(texts: list[str]) -> pd.DataFrame:
+        assert len(texts) == len(hate)
+        return pd.DataFrame({"hate_flag": flags})
+
+    assert hate_f1(predict, splits, "ghc") == pytest.approx(f1_score(hate, flags))
+
+
+def _beh(auc: float, fpr: float) -> dict:
+    return {"ghc_test_macro_auc": auc, "heldout": {"identity_fpr": {"overall": fpr}}}
+
+
+def test_default_goal_takes_the_small_model_with_the_smallest_worst_gap() -> None:
+    from src.studies.behaviour import default_goal
+
+    scores = {"default": _beh(0.86, 0.17), "a": _beh(0.858, 0.172), "b": _beh(0.80, 0.10), "big": _beh(0.9, 0.0)}
+    params = {"default": 2_000_000, "a": 172_000, "b": 45_000, "big": 300_000}
+    f1 = {"default": 0.50, "a": 0.497, "b": 0.52, "big": 0.6}
+    g = default_goal(scores, params, f1, "default", "heldout", "ghc")["small_model_within_0.005_of_default"]
+    assert g["model"] == "a" and g["met"] and g["value"] == pytest.approx(0.003)
+    assert g["gaps"] == pytest.approx({"test_auc": 0.002, "hate_f1": 0.003, "identity_fpr": 0.002})
+    f1["a"] = 0.40  # now its hate F1 falls 0.1 short: b (worst gap 0.06) is the closest, and nothing is close enough
+    g = default_goal(scores, params, f1, "default", "heldout", "ghc")["small_model_within_0.005_of_default"]
+    assert g["model"] == "b" and not g["met"] and g["value"] == pytest.approx(0.06)
+    assert default_goal(scores, {"default": 1, "big": 300_000}, f1, "default", "heldout", "ghc") == {}

@@ -122,6 +122,8 @@ def model_specs(dataset: str, models: Path, tfidf_path: Path, n_labels: int) -> 
         "bestresult_glove": (f"bestresult_{dataset}.pt", False),
         "student_200k": (f"shrink_student200k_{dataset}.pt", False),
         "student_50k": (f"shrink_student50k_{dataset}.pt", False),
+        "student_200k_glove": (f"shrink_student200kglove_{dataset}.pt", False),
+        "student_50k_glove": (f"shrink_student50kglove_{dataset}.pt", False),
     }
     for name, (file, int8) in ckpts.items():
         if (models / file).is_file():

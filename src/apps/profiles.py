@@ -27,7 +27,14 @@ PROFILES: dict[str, dict[str, dict[str, object]]] = {
         # fp32/fp64 training, pruning fine-tunes and each teacher's alpha grid on the sample; two runs side by side.
         # 4 student seeds: with 3, each student's every-row distillation round ended with one run alone (the
         # conditional proxy's record: 124 s and 200 s with a core idle, its cell 10).
-        "Shrink": {"sweep_sample": SWEEP_ROWS, "workers": 2, "seeds": [0, 1, 2, 3]},
+        # The GloVe-started students and their transfer set are GHC's study (two more 10-epoch recipes on every row
+        # would not fit the hour).
+        "Shrink": {
+            "sweep_sample": SWEEP_ROWS,
+            "workers": 2,
+            "seeds": [0, 1, 2, 3],
+            "glove_students": {},
+        },
         # the augmentation study (4 variants x 3 seeds of BaseAttention's recipe) on the sample; its `balance`
         # variant and the GloVe recipe's study (its section 5b) are left out: the measured hour (`make scale`: 3,538 of
         # 3,600 s, with these four variants) has no room for them.

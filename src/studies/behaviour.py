@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import f1_score, roc_auc_score
 
 from src.common.auc import macro_auc
 from src.data.datasets import Splits, label_matrix
@@ -19,6 +19,8 @@ from src.models.tfidf import TfidfConfig
 from src.studies import baseline as baseline_model
 
 DEFAULT_MODEL = "bestresult"  # what README's example and a new user run: models/bestresult_<dataset>.pt
+SMALL_LIMIT = 200_000  # parameters (in total) of a model that may replace the default (the report's criterion)
+DEFAULT_TOLERANCE = 0.005  # ... once it is this close on test AUC, hate F1 and held-out identity FPR
 # The suite's labels (GHC's: hate = max(hd, cv), cv, vo) -> each dataset's closest columns.
 SUITE_LABELS = {
     "ghc": {"hate": "hate", "cv": "cv", "vo": "vo"},
@@ -79,6 +81,14 @@ def encoder_predictor(path: Path, splits: Splits) -> tuple[Callable[[list[str]],
     labels = list(splits.spec.labels)
     p_test = pred.predict(list(splits.test["text"]))[labels].to_numpy()
     return pred.predict, macro_auc(label_matrix(splits.test, labels), p_test), count_params(pred.model)["total"]
+
+
+def hate_f1(predict: Callable[[list[str]], pd.DataFrame], splits: Splits, dataset: str) -> float:
+    """Test-split F1 of the hate flag the suite reads (the dataset's closest column), at the model's own threshold."""
+    col = SUITE_LABELS[dataset]["hate"]
+    members = list(dict(splits.spec.derived).get(col, (col,)))
+    y = label_matrix(splits.test, members).max(axis=1)
+    return float(f1_score(y, predict(list(splits.test["text"]))[f"{col}_flag"].to_numpy()))
 
 
 def score_models(predictors: dict[str, tuple], suite: pd.DataFrame, split: str, dataset: str) -> dict[str, dict]:
@@ -171,3 +181,28 @@ def goals(scores: dict[str, dict], params: dict[str, int], best: str, split: str
             acc = scores[name][split]["accuracy"]
             out[f"accuracy_ge_0.75_{name}"] = (acc, ">= 0.75", acc >= 0.75)
     return {k: {"value": v, "target": t, "met": bool(m)} for k, (v, t, m) in out.items()}
+
+
+def default_goal(
+    scores: dict[str, dict], params: dict[str, int], f1: dict[str, float], default: str, split: str, dataset: str
+) -> dict:
+    """The <= SMALL_LIMIT saved model closest to the default: its largest shortfall on test AUC, hate F1 and identity
+    FPR (positive = worse than the default); met when within DEFAULT_TOLERANCE on all three. {} without one."""
+    key = f"{dataset}_test_macro_auc"
+    small = [m for m, n in params.items() if n <= SMALL_LIMIT and m in scores and m in f1 and m != default]
+    if default not in scores or default not in f1 or not small:
+        return {}
+    d = scores[default]
+    gaps = {
+        m: {
+            "test_auc": d[key] - scores[m][key],
+            "hate_f1": f1[default] - f1[m],
+            "identity_fpr": scores[m][split]["identity_fpr"]["overall"] - d[split]["identity_fpr"]["overall"],
+        }
+        for m in small
+    }
+    closest = min(gaps, key=lambda m: max(gaps[m].values()))
+    worst = max(gaps[closest].values())
+    name = f"small_model_within_{DEFAULT_TOLERANCE}_of_default"
+    goal = {"value": worst, "target": f"<= {DEFAULT_TOLERANCE}", "met": bool(worst <= DEFAULT_TOLERANCE)}
+    return {name: goal | {"model": closest, "default": default, "gaps": gaps[closest], "hate_f1": f1}}

