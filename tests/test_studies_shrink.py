@@ -259,3 +259,19 @@ def test_distill_study_gives_only_the_transfer_teacher_more_rows(monkeypatch: py
     n = len(data.train)
     assert {k: v for k, v in seen.items() if "+x" not in k} == dict.fromkeys([k for k in seen if "+x" not in k], n)
     assert [v for k, v in seen.items() if "+x" in k] == [n + 2, n + 2]  # the alpha grid's seed 0, then seed 1
+
+
+def test_transfer_set_skips_with_a_note_when_a_corpus_or_model_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models, data = tmp_path / "models", tmp_path / "data"
+    models.mkdir()
+    data.mkdir()
+    monkeypatch.setenv("TOXIC_MODELS_DIR", str(models))
+    monkeypatch.setenv("TOXIC_DATA_DIR", str(data))
+    texts, probs, note = shrink_transfer.transfer_set("ghc", LABELS)
+    assert (texts, probs) == ([], None) and "bestresult_ghc.pt not found" in note
+    (models / "bestresult_ghc.pt").write_bytes(b"")  # present (never loaded: the corpora are missing first)
+    texts, probs, note = shrink_transfer.transfer_set("ghc", LABELS)
+    assert (texts, probs) == ([], None) and "Corpus file not found" in note and "stormfront" in note
+    assert shrink_transfer.transfer_set("ghc", LABELS, rows=0)[2] == "no transfer set: none asked for"

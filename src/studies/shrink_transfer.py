@@ -20,6 +20,7 @@ def transfer_set(dataset: str, labels: list[str], rows: int | None = None) -> tu
     """(texts, (N, L) mean probabilities of the BLEND checkpoints, note) or ([], None, why it is skipped).
 
     The texts: the transfer halves of every extra corpus in turn, the first `rows` of them (None: all; 0: none).
+    A missing corpus file skips the transfer set (the note says which); a malformed one still raises.
     """
     paths = [models_dir() / f"{m}_{dataset}.pt" for m in BLEND]
     missing = [p.name for p in paths if not p.is_file()]
@@ -27,7 +28,10 @@ def transfer_set(dataset: str, labels: list[str], rows: int | None = None) -> tu
         return [], None, "no transfer set: " + (f"{', '.join(missing)} not found" if missing else "none asked for")
     texts: list[str] = []
     for c in CORPORA:
-        texts += transfer_texts(c)  # the transfer half only: the evaluation half stays unseen
+        try:
+            texts += transfer_texts(c)  # the transfer half only: the evaluation half stays unseen
+        except FileNotFoundError as e:  # the extra corpora are optional: without them, no transfer teacher
+            return [], None, f"no transfer set: {str(e).splitlines()[0]}"
     texts = texts[:rows] if rows is not None else texts
     probs = []
     for p in paths:
