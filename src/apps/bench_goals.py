@@ -72,6 +72,7 @@ def serving_goals(rows: dict[str, dict], dask: dict | None) -> dict:
 def _seed_goals(tfidf_auc: float | None) -> dict:
     """Student goals from results/Shrink.json: best student per budget chosen on validation, test mean over seeds."""
     from src.common.results import read_results
+    from src.studies.shrink_goals import chosen
 
     try:
         doc = read_results("Shrink")
@@ -79,18 +80,16 @@ def _seed_goals(tfidf_auc: float | None) -> dict:
         return {}
     g: dict = {}
     for budget, limit in (("50k", 50_000), ("200k", 200_000)):
-        cands = {k: m for k, m in doc["models"].items() if "seeds" in m and m["params"]["total"] <= limit}
-        if budget == "200k":  # "within 0.02 of its teacher": distilled students only
-            cands = {k: m for k, m in cands.items() if m.get("teacher")}
-        if not cands:
+        # "within 0.02 of its teacher" (200k): distilled students only
+        name = chosen(doc["models"], limit, distilled_only=budget == "200k")
+        if name is None:
             continue
-        name = max(cands, key=lambda k: cands[k]["seeds"]["val_macro_auc"]["mean"])
-        test = cands[name]["seeds"]["test_macro_auc"]
+        test = doc["models"][name]["seeds"]["test_macro_auc"]
         info = {"student": name, "test_mean": test["mean"], "test_std": test["std"], "n_seeds": len(test["values"])}
         if budget == "50k" and tfidf_auc is not None:
             g["best_50k_student_minus_tfidf_auc"] = {**_goal(test["mean"] - tfidf_auc, 0.0, ">"), **info}
         if budget == "200k":
-            t = cands[name]["teacher"]
+            t = doc["models"][name]["teacher"]
             gap = doc["teacher_test_macro_auc"][t] - test["mean"]
             g["best_200k_student_gap_to_teacher"] = {**_goal(gap, 0.02, "<="), **info, "teacher": t}
     return g

@@ -66,8 +66,10 @@ def distill_study(
     jobs: dict[tuple[str, float], TrainJob] = {("plain", s): job(data, s, f"{name} plain s{s}") for s in seeds}
     if sweep is not None:
         jobs[("grid", 0.0)] = job(part, seeds[0], f"{name} grid a=0")
-    for t, p in teachers.items():  # a teacher with a transfer set adds its rows to the train split it teaches
-        d_t, soft = extended(part, p["train"] if sweep is None else p["train"][sweep], p)
+    # A teacher with a transfer set adds its rows to the train split it teaches (tokenized once per split).
+    full = {t: extended(data, p["train"], p) for t, p in teachers.items()}
+    for t, p in teachers.items():
+        d_t, soft = full[t] if sweep is None else extended(part, p["train"][sweep], p)
         jobs |= {(t, a): job(d_t, seeds[0], f"{name} {t} a={a}", a, soft) for a in grid_alphas}
     done = dict(zip(jobs, train_many(list(jobs.values()), workers), strict=True))
     plain = {s: done[("plain", s)] for s in seeds}
@@ -79,7 +81,6 @@ def distill_study(
     best = {t: max(grid_alphas, key=partial(grid_auc, t)) for t in teachers}
     # Round 2: the chosen alpha on the seeds it has no run for yet, on every row.
     rest = seeds[1:] if sweep is None else seeds
-    full = {t: extended(data, p["train"], p) for t, p in teachers.items()}
     jobs2 = {(t, s): job(full[t][0], s, f"{name} {t} s{s}", best[t], full[t][1]) for t in teachers for s in rest}
     done2 = dict(zip(jobs2, train_many(list(jobs2.values()), workers), strict=True))
     out = {"plain": {"alpha": 0.0, "runs": plain, "grid": {}}}

@@ -7,30 +7,37 @@ from __future__ import annotations
 BUDGETS = {"200k": (200_000, 0.865), "50k": (50_000, 0.850)}
 
 
-def _students(entries: dict[str, dict], limit: int) -> dict[str, dict]:
-    """Student records over seeds with at most `limit` parameters in total."""
-    return {
-        k: e for k, e in entries.items() if k.startswith("student_") and "seeds" in e and e["params"]["total"] <= limit
+def chosen(entries: dict[str, dict], limit: int, distilled_only: bool = False) -> str | None:
+    """The student record over seeds with at most `limit` parameters in total (and a teacher, if `distilled_only`)
+    that has the highest mean validation AUC; None without one. Used by these goals and by `make bench`'s."""
+    cands = {
+        k: e
+        for k, e in entries.items()
+        if k.startswith("student_")
+        and "seeds" in e
+        and e["params"]["total"] <= limit
+        and (e.get("teacher") or not distilled_only)
     }
+    return max(cands, key=lambda k: cands[k]["seeds"]["val_macro_auc"]["mean"]) if cands else None
 
 
 def budget_goal(entries: dict[str, dict], limit: int, target: float) -> dict | None:
-    """The student with the highest mean validation AUC within `limit` parameters, its test mean against `target`."""
-    cands = _students(entries, limit)
-    if not cands:
+    """The student `chosen` within `limit` parameters, its test mean against `target`."""
+    name = chosen(entries, limit)
+    if name is None:
         return None
-    name = max(cands, key=lambda k: cands[k]["seeds"]["val_macro_auc"]["mean"])
-    test = cands[name]["seeds"]["test_macro_auc"]
+    e = entries[name]
+    test = e["seeds"]["test_macro_auc"]
     return {
         "value": test["mean"],
         "target": f">= {target}",  # test macro ROC AUC, mean over seeds, of the student chosen on validation
         "met": bool(test["mean"] >= target),
         "student": name,
-        "params": cands[name]["params"]["total"],
+        "params": e["params"]["total"],
         "limit": limit,
         "test_std": test["std"],
         "seeds": test["seeds"],
-        "val_mean": cands[name]["seeds"]["val_macro_auc"]["mean"],
+        "val_mean": e["seeds"]["val_macro_auc"]["mean"],
     }
 
 

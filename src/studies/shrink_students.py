@@ -41,9 +41,15 @@ class GloveStudent:
 
     def config(self, vocab_size: int, n_labels: int) -> ModelConfig:
         """The encoder's shape for a tokenizer of `vocab_size` ids."""
-        d = self.d_model
         return ModelConfig(
-            vocab_size, n_labels, d, 1, self.n_heads, 2 * d, "scaled_dot", self.max_len, 0.1, "meanmax", self.emb_dim
+            vocab_size=vocab_size,
+            n_labels=n_labels,
+            d_model=self.d_model,
+            n_heads=self.n_heads,
+            d_ff=2 * self.d_model,
+            score="scaled_dot",
+            max_len=self.max_len,
+            emb_dim=self.emb_dim,
         )
 
 
