@@ -93,8 +93,6 @@ def _assert_same(onnx_df: pd.DataFrame, torch_df: pd.DataFrame, pred, atol: floa
 COMMITTED = {
     "baseattention_ghc.pt",
     "bestresult_ghc.pt",
-    "shrink_student200k_ghc.pt",
-    "shrink_student50k_ghc.pt",
     "shrink_student200kglove_ghc.pt",
     "shrink_student50kglove_ghc.pt",
 }

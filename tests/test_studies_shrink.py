@@ -12,11 +12,13 @@ import pytest
 import torch
 
 from src.common.results import write_results
+from src.data.corpora import CORPORA, transfer_texts
 from src.models.encoder import Encoder
 from src.report.template import TEMPLATES, render, typed_numbers
 from src.studies import shrink, shrink_figures, shrink_goals, shrink_students, shrink_transfer
 from src.studies.runs import Encoded, Run
 from src.training.loop import History, TrainConfig
+from tests.fixtures_corpora import write_corpora
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ["hd", "cv", "vo"]
@@ -270,8 +272,29 @@ def test_transfer_set_skips_with_a_note_when_a_corpus_or_model_is_missing(
     monkeypatch.setenv("TOXIC_MODELS_DIR", str(models))
     monkeypatch.setenv("TOXIC_DATA_DIR", str(data))
     texts, probs, note = shrink_transfer.transfer_set("ghc", LABELS)
-    assert (texts, probs) == ([], None) and "bestresult_ghc.pt not found" in note
-    (models / "bestresult_ghc.pt").write_bytes(b"")  # present (never loaded: the corpora are missing first)
-    texts, probs, note = shrink_transfer.transfer_set("ghc", LABELS)
     assert (texts, probs) == ([], None) and "Corpus file not found" in note and "stormfront" in note
+    write_corpora(data)
+    texts, probs, note = shrink_transfer.transfer_set("ghc", LABELS)
+    assert (texts, probs) == ([], None) and "bestresult_ghc.pt not found" in note
     assert shrink_transfer.transfer_set("ghc", LABELS, rows=0)[2] == "no transfer set: none asked for"
+
+
+def test_transfer_set_takes_minilm_labels_from_a_cache_of_these_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A teacher run's transfer cache labels the set when it scored exactly these texts; else it is not used."""
+    from src.training.teacher_cache import save_transfer, transfer_cache_name
+
+    models = tmp_path / "models"
+    monkeypatch.setenv("TOXIC_MODELS_DIR", str(models))
+    monkeypatch.setenv("TOXIC_DATA_DIR", str(write_corpora(tmp_path / "data")))
+    all_texts = [t for c in CORPORA for t in transfer_texts(c)]
+    probs = np.random.default_rng(0).random((len(all_texts), len(LABELS))).astype(np.float32)
+    save_transfer(
+        models / transfer_cache_name("ghc"), probs, LABELS, all_texts, {"kind": "mean of the 5 fold teachers"}
+    )
+    texts, got, note = shrink_transfer.transfer_set("ghc", LABELS, rows=5)
+    assert texts == all_texts[:5] and np.allclose(got, probs[:5], atol=1e-3) and "MiniLM-L6" in note
+    save_transfer(models / transfer_cache_name("ghc"), probs[1:], LABELS, all_texts[1:])  # other texts: stale
+    texts, got, note = shrink_transfer.transfer_set("ghc", LABELS)
+    assert (texts, got) == ([], None) and "bestresult_ghc.pt not found" in note

@@ -257,7 +257,7 @@ def test_default_goal_takes_the_small_model_with_the_smallest_worst_gap() -> Non
     params = {"default": 2_000_000, "a": 172_000, "b": 45_000, "big": 300_000}
     f1 = {"default": 0.50, "a": 0.497, "b": 0.52, "big": 0.6}
     g = default_goal(scores, params, f1, "default", "heldout", "ghc")["small_model_within_0.005_of_default"]
-    assert g["model"] == "a" and g["met"] and g["value"] == pytest.approx(0.003)
+    assert g["model"] == "a" and g["met"] and g["value"] == pytest.approx(0.003) and g["limit"] == 200_000
     assert g["gaps"] == pytest.approx({"test_auc": 0.002, "hate_f1": 0.003, "identity_fpr": 0.002})
     f1["a"] = 0.40  # now its hate F1 falls 0.1 short: b (worst gap 0.06) is the closest, and nothing is close enough
     g = default_goal(scores, params, f1, "default", "heldout", "ghc")["small_model_within_0.005_of_default"]

@@ -71,6 +71,21 @@ def test_stale_cache_is_refused(tmp_path: Path) -> None:
         load_cache(path, ["hd", "vo", "cv"], fp)
 
 
+def test_transfer_cache_round_trip_and_refusals(tmp_path: Path) -> None:
+    """A transfer cache loads for the texts it scored; other texts or labels are refused with what to rerun."""
+    from src.training.teacher_cache import load_transfer, save_transfer
+
+    texts, probs = ["one text", "two texts"], np.array([[0.1, 0.2, 0.3], [0.9, 0.8, 0.7]], dtype=np.float32)
+    path = save_transfer(tmp_path / "t.npz", probs, LABELS, texts, {"kind": "k"})
+    got, meta = load_transfer(path, LABELS, texts)
+    assert np.allclose(got, probs, atol=1e-3) and meta["kind"] == "k"
+    for other_texts, labels in ((texts[::-1], LABELS), (texts, ["hd", "vo", "cv"])):
+        with pytest.raises(StaleCacheError, match="t.npz.*other transfer texts.*--transfer"):
+            load_transfer(path, labels, other_texts)
+    with pytest.raises(ValueError, match="expected \\(2, 3\\)"):
+        save_transfer(tmp_path / "u.npz", probs[:, :2], LABELS, texts)
+
+
 def test_save_cache_checks_shapes(tmp_path: Path) -> None:
     """A probability matrix with the wrong number of columns is not written."""
     probs = {**_probs(np.random.default_rng(2)), "val": np.zeros((1, 2))}
@@ -181,12 +196,17 @@ def test_committed_oof_cache_matches_the_plain_one() -> None:
 
 @needs_teacher
 def test_train_oof_smoke(ghc_dir: Path, tmp_path: Path) -> None:
-    """Two folds of one step each on the fixture: every training row scored once, a cache the splits accept."""
+    """Two folds of one step each on the fixture: every training row scored once, a cache the splits accept, and a
+    transfer cache of the texts asked for."""
     from src.data.datasets import load_splits
     from src.studies.teacher_oof import cache_name, train_oof
+    from src.training.teacher_cache import load_transfer, transfer_cache_name
 
     cfg = TeacherConfig(epochs=1, batch_size=8, max_len=16, max_steps=1)
-    summary = train_oof("ghc", tmp_path, cfg, k=2, data_root=ghc_dir, sample=40, log=lambda *_: None)
+    extra = ["an unlabelled sentence", "and another one"]
+    summary = train_oof("ghc", tmp_path, cfg, k=2, data_root=ghc_dir, sample=40, log=lambda *_: None, transfer=extra)
+    p_extra, meta_extra = load_transfer(tmp_path / transfer_cache_name("ghc"), LABELS, extra)
+    assert p_extra.shape == (2, 3) and meta_extra["texts"] == 2 and meta_extra["kind"] == "mean of the 2 fold teachers"
     s = load_splits("ghc", root=ghc_dir, sample=40)
     probs, meta = load_cache(tmp_path / cache_name("ghc"), LABELS, splits_fingerprint(s, LABELS))
     assert probs["train"].shape == (len(s.train), 3) and (probs["train"] > 0).all()

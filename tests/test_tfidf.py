@@ -30,6 +30,7 @@ def test_save_load_same_predictions_without_pickle(splits, tmp_path: Path) -> No
     texts = list(splits.test["text"])
     assert np.array_equal(back.predict_proba(texts), model.predict_proba(texts))
     assert back.cfg == CFG and back.labels == labels and back.fingerprint == "abc"
+    assert len(back.to_bytes()) == len(model.to_bytes())  # a reloaded model reports the size it was saved at
     model.save(tmp_path / "plain.npz")
     assert len(model.to_bytes()) == (tmp_path / "plain.npz").stat().st_size  # sizes in results: the file's
     with np.load(tmp_path / "m.npz", allow_pickle=False) as z:  # every array loads without pickle

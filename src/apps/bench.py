@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from src.apps.bench_measure import (
 )
 from src.apps.bench_peers import load_peer, peer_quality, peer_specs
 from src.apps.bench_serving import onnx_rows
+from src.common.machine import machine_record
 from src.common.results import write_json
 
 if TYPE_CHECKING:  # annotation only: this parent process imports torch lazily
@@ -253,7 +253,7 @@ def _doc(dataset: str, quick: bool, threads: int, n1: int, synthetic_size: int, 
         "batch1": f"first {n1} comments of each input, one call each; p50/p99 latency from the same calls",
         "synthetic_size": synthetic_size,
         "synthetic": "lognormal word counts (median 36, Jigsaw-like), words sampled by GHC-train unigram frequency",
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "threads": threads},
+        "machine": machine_record() | {"cores": os.cpu_count(), "threads": threads},
         "load_average": {"start": load0, "end": os.getloadavg()},
     }
 

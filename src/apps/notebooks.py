@@ -17,6 +17,7 @@ import nbformat
 
 from src import ROOT
 from src.apps.cpu_watch import CpuWatch
+from src.common.machine import machine_record
 from src.common.results import results_dir, write_json
 
 MAX_CELL_LINES = 15  # a notebook cell tells one step; anything longer lives in src/
@@ -162,6 +163,7 @@ def record_time(notebook: str, seconds: float, params: dict, timeline: dict | No
     cpu = cpu_seconds()  # over wall time: ~2 when both cores of a 2-core machine are busy throughout
     times[notebook] |= {"cpu_seconds": round(cpu, 1), "cpu_per_wall": round(cpu / max(seconds, 1e-9), 2)}
     times[notebook] |= timeline or {}
+    times[notebook] |= machine_record()  # torch picks kernels by CPU: another CPU may give other training bits
     write_json(path, times)
 
 

@@ -1,7 +1,7 @@
 """The teacher's command lines (GPU machine or a slow CPU run): fine-tune all-MiniLM-L6-v2 and cache its probabilities.
 
 python -m src.apps.teacher finetune --out DIR [--variants plain,weighted]   # -> teacher_<dataset>_probs.npz + metrics
-python -m src.apps.teacher oof --out models --folds 5                        # cross-fitted: out-of-fold train probabilities
+python -m src.apps.teacher oof --out models --folds 5 [--transfer]         # cross-fitted: out-of-fold train probabilities
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
+from src.data.corpora import CORPORA, transfer_texts
 from src.studies.teacher import train_and_cache
 from src.studies.teacher_oof import train_oof
 from src.training.teacher_finetune import TeacherConfig
@@ -38,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
     oof = sub.add_parser("oof", help="k teachers, each on (k-1)/k of the train split")
     _common(oof)
     oof.add_argument("--folds", type=int, default=5)
+    oof.add_argument("--transfer", action="store_true", help="also label the extra corpora's transfer halves")
     return ap
 
 
@@ -46,7 +48,10 @@ def main(argv: list[str] | None = None) -> None:
     a = parser().parse_args(argv)
     if a.command == "oof":
         cfg = TeacherConfig(epochs=a.epochs, seed=a.seed, max_steps=a.max_steps)
-        train_oof(a.dataset, a.out, cfg, a.folds, a.data_root, a.model_dir, a.sample)
+        texts = None
+        if a.transfer:  # the transfer halves only (unlabelled text); their evaluation halves stay unseen
+            texts = [t for c in CORPORA for t in transfer_texts(c, a.data_root)]
+        train_oof(a.dataset, a.out, cfg, a.folds, a.data_root, a.model_dir, a.sample, transfer=texts)
         return
     for v in a.variants.split(","):
         if v not in ("plain", "weighted"):

@@ -161,7 +161,7 @@ class TfidfLR:
                 for i, v in enumerate(model.vecs):
                     v.vocabulary = {t: j for j, t in enumerate(json.loads(z[f"terms{i}"].tobytes()))}
                     v.fit(["x"])  # validates the fixed vocabulary; the IDF weights are replaced next
-                    v.idf_ = z[f"idf{i}"].astype(np.float64)
+                    v.idf_ = z[f"idf{i}"].astype(v.dtype)  # as fitted: a reload is as big as the model it saved
                 model.clfs = [_lr(cfg, w, b) for w, b in zip(z["coef"], z["intercept"], strict=True)]
         except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as e:
             raise ValueError(f"{path}: not a TF-IDF + LR model file ({type(e).__name__}: {e}); refit it") from e

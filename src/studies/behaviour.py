@@ -205,4 +205,5 @@ def default_goal(
     worst = max(gaps[closest].values())
     name = f"small_model_within_{DEFAULT_TOLERANCE}_of_default"
     goal = {"value": worst, "target": f"<= {DEFAULT_TOLERANCE}", "met": bool(worst <= DEFAULT_TOLERANCE)}
-    return {name: goal | {"model": closest, "default": default, "gaps": gaps[closest], "hate_f1": f1}}
+    extra = {"model": closest, "default": default, "limit": SMALL_LIMIT, "gaps": gaps[closest], "hate_f1": f1}
+    return {name: goal | extra}

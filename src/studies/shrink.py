@@ -136,14 +136,17 @@ def shrink_variant_entries(
 
 
 def student_entries(
-    study: dict, seed_scores: dict, students: dict, chosen: dict, speed, temperature: float
+    study: dict, seed_scores: dict, students: dict, choice: dict, speed, temperature: float
 ) -> dict[str, dict]:
-    """Shrink's distilled students: '<student>: <teacher>' records of the first seed, with the seed spread."""
+    """Shrink's distilled students: '<student>: <teacher>' records of the saved seed (`choice`, shrink_saved) or else
+    the first, with the seed spread."""
     out = {}
     for (sname, t), ss in seed_scores.items():
-        first = next(iter(ss))
+        pick = choice.get(sname, {})
+        is_saved = pick.get("teacher") == t
+        first = pick["saved_seed"] if is_saved else next(iter(ss))
         run = study[sname][t]["runs"][first]
-        e2e = speed.loc[sname, "comments_per_s"] if t == chosen[sname] and sname in speed.index else None
+        e2e = speed.loc[sname, "comments_per_s"] if is_saved and sname in speed.index else None
         c = run.params
         out[f"{sname}: {t}"] = model_entry(
             c["total"],
@@ -155,7 +158,8 @@ def student_entries(
             teacher=None if t == "plain" else t,
             config=asdict(students[sname][2]),
             comments_per_s=e2e,
-            saved=bool(e2e),
+            saved=is_saved,
+            seed=first,
             seeds=seed_record(ss),
         )
     return out

@@ -1,5 +1,5 @@
 """Shrink notebook code, distillation part: which teachers match the splits, the two students, the table of every
-student and teacher over seeds, and the saved students (the study itself: `shrink.distill_study`)."""
+student and teacher over seeds, (the study itself: `shrink.distill_study`; the saved students: shrink_saved.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from src.evaluation.metrics import evaluate_model, seed_summary
 from src.models.encoder import Encoder, ModelConfig
 from src.models.size import count_params
 from src.models.subword_glove import glove_ppmi_vectors
-from src.serving import checkpoint
 from src.studies.runs import Encoded, encode, init_vectors, scores
 from src.studies.shrink import checkpoint_probs, minilm_probs, recipe_config
 from src.studies.teacher_oof import cache_name
@@ -149,32 +148,6 @@ def distill_rows(study: dict, studs: dict, labels: list[str], derived: dict, tes
                 "alpha grid (val, seed 0)": {a: round(v, 4) for a, v in r["grid"].items()},
             }
     return rows, seed_scores
-
-
-def save_students(study, studs, rows, seed_scores, test_auc, labels, derived, dataset: str, seed: int):
-    """Save each student's first-seed model of the teacher with the higher mean validation AUC; (bytes, teacher)."""
-    saved, chosen = {}, {}
-    for sname, res in study.items():
-        t = chosen[sname] = max((k for k in res if k != "plain"), key=lambda k: rows[(sname, k)]["val mean"])
-        s0 = seed_scores[(sname, t)][seed]
-        path = models_dir() / f"shrink_{sname.replace('_', '')}_{dataset}.pt"
-        meta = {"teacher": t, "alpha": res[t]["alpha"], "teacher_test_macro_auc": test_auc[t]}
-        thresholds = s0["validation"]["at_tuned"]["thresholds"]
-        derived_thr = {k: v["threshold"] for k, v in s0["validation"]["derived"].items()}
-        model, tok = res[t]["runs"][seed].model, studs[sname][1]
-        saved[sname] = checkpoint.save(
-            path,
-            model,
-            tok,
-            labels,
-            thresholds,
-            dataset=dataset,
-            derived=derived,
-            **meta,
-            derived_thresholds=derived_thr,
-        )
-        print(f"{path.name}: {saved[sname] / 1e3:.0f} kB, teacher {t}, alpha {res[t]['alpha']}")
-    return saved, chosen
 
 
 def best_student(entries: dict) -> str:

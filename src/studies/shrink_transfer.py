@@ -9,6 +9,7 @@ from src.common.results import models_dir
 from src.data.corpora import CORPORA, transfer_texts
 from src.serving import checkpoint
 from src.studies.runs import Encoded, predict_texts
+from src.training.teacher_cache import StaleCacheError, load_transfer, transfer_cache_name
 
 TEACHER = "minilm_l6"  # the teacher whose train-row probabilities the transfer teacher keeps
 # Saved models whose mean probabilities label the transfer texts: BestResult's alone (a scratch comparison on GHC
@@ -17,28 +18,48 @@ BLEND = ("bestresult",)
 
 
 def transfer_set(dataset: str, labels: list[str], rows: int | None = None) -> tuple[list[str], np.ndarray | None, str]:
-    """(texts, (N, L) mean probabilities of the BLEND checkpoints, note) or ([], None, why it is skipped).
+    """(texts, (N, L) teacher probabilities, note) or ([], None, why it is skipped).
 
     The texts: the transfer halves of every extra corpus in turn, the first `rows` of them (None: all; 0: none).
-    A missing corpus file skips the transfer set (the note says which); a malformed one still raises.
+    Their labels: MiniLM's fold teachers' when a teacher run cached them for these very texts
+    (`python -m src.apps.teacher oof --transfer`), else the mean probabilities of the BLEND checkpoints.
+    A missing corpus file or checkpoint skips the transfer set (the note says which); a malformed one still raises.
     """
-    paths = [models_dir() / f"{m}_{dataset}.pt" for m in BLEND]
-    missing = [p.name for p in paths if not p.is_file()]
-    if rows == 0 or missing:
-        return [], None, "no transfer set: " + (f"{', '.join(missing)} not found" if missing else "none asked for")
+    if rows == 0:
+        return [], None, "no transfer set: none asked for"
     texts: list[str] = []
     for c in CORPORA:
         try:
             texts += transfer_texts(c)  # the transfer half only: the evaluation half stays unseen
         except FileNotFoundError as e:  # the extra corpora are optional: without them, no transfer teacher
             return [], None, f"no transfer set: {str(e).splitlines()[0]}"
-    texts = texts[:rows] if rows is not None else texts
-    probs = []
+    probs, why = minilm_transfer(dataset, labels, texts)
+    n = len(texts) if rows is None else min(rows, len(texts))
+    if probs is not None:
+        return texts[:n], probs[:n], f"{n:,} transfer-half texts of {', '.join(CORPORA)}, {why}"
+    texts = texts[:n]
+    paths = [models_dir() / f"{m}_{dataset}.pt" for m in BLEND]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        return [], None, f"no transfer set: {', '.join(missing)} not found"
+    probs_by = []
     for p in paths:
         model, tok, _ = checkpoint.load(p, labels=labels)
-        probs.append(predict_texts(model, tok, texts))
-    note = f"{len(texts):,} transfer-half texts of {', '.join(CORPORA)}, labelled by {' + '.join(BLEND)}"
-    return texts, np.mean(probs, axis=0).astype(np.float32), note
+        probs_by.append(predict_texts(model, tok, texts))
+    note = f"{n:,} transfer-half texts of {', '.join(CORPORA)}, labelled by {' + '.join(BLEND)} ({why})"
+    return texts, np.mean(probs_by, axis=0).astype(np.float32), note
+
+
+def minilm_transfer(dataset: str, labels: list[str], texts: list[str]) -> tuple[np.ndarray | None, str]:
+    """MiniLM's cached probabilities of exactly these transfer texts, or (None, why not)."""
+    path = models_dir() / transfer_cache_name(dataset)
+    if not path.is_file():
+        return None, f"no MiniLM transfer cache {path.name}"
+    try:
+        probs, meta = load_transfer(path, labels, texts)
+    except StaleCacheError:
+        return None, f"{path.name} scored other texts"
+    return probs, f"labelled by MiniLM-L6 ({meta.get('kind', 'cached')}, {path.name})"
 
 
 def with_transfer(teacher: dict[str, np.ndarray], texts: list[str], probs: np.ndarray) -> dict:

@@ -4,13 +4,16 @@ A teacher fine-tuned on the whole training split has seen every training post: i
 in-sample, closer to the hard labels than what it says about posts it has not seen. Here each training post is
 scored by a teacher that never saw it (k folds); validation and test get the mean of the k fold teachers. Runs on
 a GPU machine:
-`python -m src.apps.teacher oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...]`.
+`python -m src.apps.teacher oof --out DIR [--folds 5] [--data-root ...] [--model-dir ...] [--transfer]`.
+With `--transfer` the fold teachers' mean also labels the transfer halves of the extra corpora (their unlabelled
+texts), written to `teacher_<dataset>_transfer_probs.npz`: Shrink's transfer set then uses MiniLM's labels.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import numpy as np
 from src.common.results import write_json
 from src.models.teacher import TEACHER_NAME, load_teacher
 from src.training.loop import device_name, pick_device
-from src.training.teacher_cache import save_cache, splits_fingerprint
+from src.training.teacher_cache import save_cache, save_transfer, splits_fingerprint, transfer_cache_name
 from src.training.teacher_finetune import TeacherConfig, config_dict, fit, predict_proba
 
 
@@ -46,8 +49,10 @@ def train_oof(
     model_dir: str | os.PathLike | None = None,
     sample: int | None = None,
     log=print,
+    transfer: Sequence[str] | None = None,
 ) -> dict:
-    """Fine-tune k fold teachers; write the out-of-fold cache .npz and a metrics .json to `out_dir`."""
+    """Fine-tune k fold teachers; write the out-of-fold cache .npz and a metrics .json to `out_dir`, and with
+    `transfer` texts the fold teachers' mean probabilities of them (`transfer_cache_name`)."""
     from src.common.auc import macro_auc
     from src.data.datasets import label_matrix, load_splits
     from src.evaluation.metrics import evaluate_model
@@ -59,7 +64,8 @@ def train_oof(
     folds = fold_index(len(texts["train"]), k, cfg.seed)
     device = pick_device()
     p = {name: np.zeros((len(t), len(labels)), dtype=np.float32) for name, t in texts.items()}
-    per_fold, t0 = [], time.perf_counter()
+    p_transfer = np.zeros((len(transfer or []), len(labels)), dtype=np.float32)
+    per_fold, t0, transfer_s = [], time.perf_counter(), 0.0
     for i in range(k):
         fit_rows, held = np.flatnonzero(folds != i), np.flatnonzero(folds == i)
         model, tok = load_teacher(len(labels), model_dir, seed=cfg.seed + i)
@@ -80,12 +86,19 @@ def train_oof(
         p["train"][held] = out["held"]
         p["val"] += out["val"] / k
         p["test"] += out["test"] / k
+        if transfer:
+            t1 = time.perf_counter()
+            p_transfer += (
+                predict_proba(model, tok, list(transfer), cfg.max_len, cfg.eval_batch_size, device, cfg.amp) / k
+            )
+            transfer_s += time.perf_counter() - t1
         per_fold.append(
             {
                 "fold": i,
                 "train_rows": len(fit_rows),
                 "held_rows": len(held),
                 "train_seconds": round(hist["train_seconds"], 1),
+                "steps": hist["steps"],
                 "val_macro_auc": macro_auc(y["val"], out["val"]),
                 "test_macro_auc": macro_auc(y["test"], out["test"]),
             }
@@ -120,6 +133,15 @@ def train_oof(
         "test_macro_auc": scores["test"]["roc_auc"]["macro"],
         "test_derived": scores["test"]["derived"],
     }
+    if transfer:
+        kind = {
+            "kind": f"mean of the {k} fold teachers",
+            "texts": len(transfer),
+            "predict_seconds": round(transfer_s, 1),
+        }
+        summary["transfer_cache"] = str(
+            save_transfer(out_dir / transfer_cache_name(dataset), p_transfer, labels, transfer, meta | kind)
+        )
     write_json(out_dir / "metrics_oof.json", summary)
     log(
         f"out-of-fold train macro AUC {summary['oof_train_macro_auc']:.4f}, val {summary['val_macro_auc']:.4f}, "

@@ -82,3 +82,46 @@ def load_cache(path: str | os.PathLike, labels: Sequence[str], fingerprint: str)
             "sample size? Retrain the teacher (retrain=True) or restore the matching data."
         )
     return probs, meta
+
+
+def transfer_cache_name(dataset: str) -> str:
+    """File name of a teacher's transfer-set cache: its probabilities of other corpora's unlabelled texts."""
+    return f"teacher_{dataset}_transfer_probs.npz"
+
+
+def texts_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:
+    """sha256 over the labels and the texts in order: which transfer texts a cache scored."""
+    h = hashlib.sha256(("\x00".join(labels) + "\x01").encode("utf-8"))
+    for t in texts:
+        h.update(t.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def save_transfer(path: str | os.PathLike, probs: np.ndarray, labels: Sequence[str], texts: Sequence[str], meta=None):
+    """Write a teacher's (N, L) transfer-text probabilities (float16), labels, the texts' fingerprint and meta."""
+    if probs.shape != (len(texts), len(labels)):
+        raise ValueError(f"transfer probabilities have shape {probs.shape}; expected ({len(texts)}, {len(labels)}).")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path,
+        p_transfer=np.asarray(probs, dtype=np.float16),
+        labels=np.array(list(labels)),
+        fingerprint=np.array(texts_fingerprint(texts, labels)),
+        meta=np.array(json.dumps({"cache_version": CACHE_VERSION, **(meta or {})})),
+    )
+    return path
+
+
+def load_transfer(path: str | os.PathLike, labels: Sequence[str], texts: Sequence[str]) -> tuple[np.ndarray, dict]:
+    """(float32 (N, L) probabilities, meta) of a transfer cache; StaleCacheError if it scored other texts or labels."""
+    with np.load(path, allow_pickle=False) as z:
+        got_labels, got_fp = [str(x) for x in z["labels"]], str(z["fingerprint"])
+        meta, probs = json.loads(str(z["meta"])), z["p_transfer"].astype(np.float32)
+    if got_labels != list(labels) or got_fp != texts_fingerprint(texts, labels):
+        raise StaleCacheError(
+            f"{path}: the cache scored other transfer texts or labels than these ({len(texts):,} texts, labels "
+            f"{list(labels)}); rerun `python -m src.apps.teacher oof --transfer` on the corpora at hand."
+        )
+    return probs, meta

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from src.common.batching import length_batches
 from src.common.seeding import set_seed
@@ -85,6 +86,8 @@ def fit(
     gen = torch.Generator().manual_seed(cfg.seed)
     history: dict = {"epoch_loss": [], "steps": 0}
     t0, step = time.perf_counter(), 0
+    # a bar with its time left: on 2 CPU cores a full fine-tune takes hours, and this is where a user sees how many
+    bar = tqdm(total=total, desc="teacher fine-tune", unit="step", mininterval=5, disable=log is None)
     for epoch in range(cfg.epochs):
         order = torch.randperm(n, generator=gen).tolist()
         run_loss, seen = 0.0, 0
@@ -103,12 +106,17 @@ def fit(
             opt.step()
             sched.step()
             step += 1
+            bar.update()
             run_loss += loss.item() * len(idx)
             seen += len(idx)
         history["epoch_loss"].append(run_loss / max(1, seen))
-        log(f"epoch {epoch + 1}/{cfg.epochs}: loss {history['epoch_loss'][-1]:.4f}, {time.perf_counter() - t0:.0f}s")
+        if log is not None:
+            log(
+                f"epoch {epoch + 1}/{cfg.epochs}: loss {history['epoch_loss'][-1]:.4f}, {time.perf_counter() - t0:.0f}s"
+            )
         if step >= total:
             break
+    bar.close()
     history["steps"] = step
     history["train_seconds"] = time.perf_counter() - t0
     return history
