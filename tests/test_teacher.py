@@ -84,6 +84,9 @@ def test_transfer_cache_round_trip_and_refusals(tmp_path: Path) -> None:
             load_transfer(path, labels, other_texts)
     with pytest.raises(ValueError, match="expected \\(2, 3\\)"):
         save_transfer(tmp_path / "u.npz", probs[:, :2], LABELS, texts)
+    (tmp_path / "bad.npz").write_bytes(b"not a zip at all")  # a damaged cache: named, with what to do
+    with pytest.raises(ValueError, match="bad.npz: not a readable transfer cache.*delete it and rerun"):
+        load_transfer(tmp_path / "bad.npz", LABELS, texts)
 
 
 def test_save_cache_checks_shapes(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -116,10 +117,20 @@ def save_transfer(path: str | os.PathLike, probs: np.ndarray, labels: Sequence[s
 
 def load_transfer(path: str | os.PathLike, labels: Sequence[str], texts: Sequence[str]) -> tuple[np.ndarray, dict]:
     """(float32 (N, L) probabilities, meta) of a transfer cache; StaleCacheError if it scored other texts or labels."""
-    with np.load(path, allow_pickle=False) as z:
-        got_labels, got_fp = [str(x) for x in z["labels"]], str(z["fingerprint"])
-        meta, probs = json.loads(str(z["meta"])), z["p_transfer"].astype(np.float32)
-    if got_labels != list(labels) or got_fp != texts_fingerprint(texts, labels):
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            got_labels, got_fp = [str(x) for x in z["labels"]], str(z["fingerprint"])
+            meta, probs = json.loads(str(z["meta"])), z["p_transfer"].astype(np.float32)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as e:  # damaged or not a transfer cache
+        raise ValueError(
+            f"{path}: not a readable transfer cache ({type(e).__name__}: {e}); delete it and rerun "
+            "`python -m src.apps.teacher oof --transfer`."
+        ) from e
+    if (
+        probs.shape != (len(texts), len(got_labels))
+        or got_labels != list(labels)
+        or got_fp != texts_fingerprint(texts, labels)
+    ):
         raise StaleCacheError(
             f"{path}: the cache scored other transfer texts or labels than these ({len(texts):,} texts, labels "
             f"{list(labels)}); rerun `python -m src.apps.teacher oof --transfer` on the corpora at hand."
