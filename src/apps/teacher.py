@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from src.data.corpora import CORPORA, transfer_texts
+from src.data.corpora import all_transfer_texts
 from src.studies.teacher import train_and_cache
 from src.studies.teacher_oof import train_oof
 from src.training.teacher_finetune import TeacherConfig
@@ -48,9 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     a = parser().parse_args(argv)
     if a.command == "oof":
         cfg = TeacherConfig(epochs=a.epochs, seed=a.seed, max_steps=a.max_steps)
-        texts = None
-        if a.transfer:  # the transfer halves only (unlabelled text); their evaluation halves stay unseen
-            texts = [t for c in CORPORA for t in transfer_texts(c, a.data_root)]
+        # the transfer halves only (unlabelled text); their evaluation halves stay unseen
+        texts = all_transfer_texts(a.data_root) if a.transfer else None
         train_oof(a.dataset, a.out, cfg, a.folds, a.data_root, a.model_dir, a.sample, transfer=texts)
         return
     for v in a.variants.split(","):

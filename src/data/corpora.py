@@ -206,6 +206,12 @@ def transfer_texts(name: str, root: str | os.PathLike | None = None) -> list[str
     return list(load_corpus_split(name, root).transfer.texts)
 
 
+def all_transfer_texts(root: str | os.PathLike | None = None) -> list[str]:
+    """Every corpus's transfer-half texts, in CORPORA's order: the texts a teacher labels and Shrink distils on (one
+    order, so a cache's text fingerprint matches); FileNotFoundError naming the first missing corpus."""
+    return [t for name in CORPORA for t in transfer_texts(name, root)]
+
+
 def hate_labels(evaluation: EvaluationHalf, spec: CorpusSpec, contrast: str = "hate") -> tuple[np.ndarray, np.ndarray]:
     """(row mask, 0/1 label) of a contrast on an evaluation half: rows of its positive or negative classes."""
     pos, neg = spec.contrasts[contrast]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from src.common.results import models_dir
-from src.data.corpora import CORPORA, transfer_texts
+from src.data.corpora import CORPORA, all_transfer_texts
 from src.serving import checkpoint
 from src.studies.runs import Encoded, predict_texts
 from src.training.teacher_cache import StaleCacheError, load_transfer, transfer_cache_name
@@ -27,12 +27,10 @@ def transfer_set(dataset: str, labels: list[str], rows: int | None = None) -> tu
     """
     if rows == 0:
         return [], None, "no transfer set: none asked for"
-    texts: list[str] = []
-    for c in CORPORA:
-        try:
-            texts += transfer_texts(c)  # the transfer half only: the evaluation half stays unseen
-        except FileNotFoundError as e:  # the extra corpora are optional: without them, no transfer teacher
-            return [], None, f"no transfer set: {str(e).splitlines()[0]}"
+    try:
+        texts = all_transfer_texts()  # the transfer halves only: the evaluation halves stay unseen
+    except FileNotFoundError as e:  # the extra corpora are optional: without them, no transfer teacher
+        return [], None, f"no transfer set: {str(e).splitlines()[0]}"
     probs, why = minilm_transfer(dataset, labels, texts)
     n = len(texts) if rows is None else min(rows, len(texts))
     if probs is not None:
