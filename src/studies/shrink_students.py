@@ -1,5 +1,5 @@
 """Shrink notebook code, distillation part: which teachers match the splits, the two students, the table of every
-student and teacher over seeds, (the study itself: `shrink.distill_study`; the saved students: shrink_saved.py)."""
+student and teacher over seeds (the study itself: `shrink.distill_study`; the saved students: shrink_saved.py)."""
 
 from __future__ import annotations
 
