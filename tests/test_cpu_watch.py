@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from src.apps.cpu_watch import CpuWatch, busy_cores, cell_at, idle_stretches, read_stat
+from src.apps.cpu_watch import CpuWatch, busy_cores, cell_at, idle_stretches, read_stat, used_mb
 
 
 def test_idle_stretches_are_runs_of_samples_with_a_core_idle_longest_first() -> None:
@@ -55,6 +55,16 @@ def test_watch_samples_while_the_block_runs() -> None:
     assert len(watch.busy) >= 3 and all(0 <= b <= 2 for b in watch.busy)
     assert 0 <= summary["idle_core_share"] <= 1 and summary["cpu_sample_seconds"] == 0.05
     assert summary["longest_idle_core_seconds"] <= 0.05 * len(watch.busy)
+    if used_mb() is not None:  # Linux: the machine's memory in use, sampled with the CPU
+        assert len(watch.used) == len(watch.busy) + 1 and summary["peak_used_mb"] >= summary["peak_added_mb"] >= 0
+
+
+def test_used_memory_is_total_less_available(tmp_path: Path) -> None:
+    info = tmp_path / "meminfo"
+    info.write_text("MemTotal:       2048000 kB\nMemFree:  100 kB\nMemAvailable:   1024000 kB\n")
+    assert used_mb(info) == 1000.0
+    info.write_text("MemTotal: 12 kB\n")  # no MemAvailable: not measured
+    assert used_mb(info) is None and used_mb(tmp_path / "missing") is None
 
 
 @pytest.mark.skipif(read_stat() is None, reason="no /proc/stat (not Linux)")

@@ -5,8 +5,9 @@ A non-GHC `make report` (and `make scale`) is given BUDGET_MIN minutes (default 
 its time in a committed `make scale` record (the reference) by how much slower this machine's probes are, by the
 train rows, and by the sweep knobs (`predict`). `choose` keeps the hour profile's knobs when the prediction fits
 the budget less a 25% margin; otherwise it shrinks `sweep_sample` (down to SWEEP_FLOOR rows), then the sweep
-seeds (down to each notebook's floor). Saved models and headline seeds always train on every row, so those parts
-of the time are fixed: when even the floor does not fit, the run says so loudly and runs at the floor.
+seeds (down to each notebook's floor), then the headline seeds (4 -> FINAL_FLOOR: one pair, both cores busy and a
+sample std still defined), then the epochs of every recipe (EPOCH_LADDER). Saved models and headline seeds always
+train on every row; when even the floor does not fit, the run says so loudly and runs at the floor.
 
 The shares in COSTS (how much of a notebook's time each knob scales) are estimates from each notebook's code:
 row-epochs of its sample-trained runs against those of its every-row runs at the hour profile's settings (e.g.
@@ -23,6 +24,12 @@ SWEEP_LADDER = (20_000, 16_000, 12_000, 10_000, 8_000)  # sweep_sample values tr
 # The floor: below ~8,000 rows the rarest Jigsaw label (threat, 0.30%) has under ~25 positives in the sample, too
 # few for the sample-trained comparisons to rank configurations by validation AUC.
 SWEEP_FLOOR = SWEEP_LADDER[-1]
+# Headline seeds train on every row, WORKERS at a time: 2 is one round with both cores busy (3 would leave one idle)
+# and the fewest that give a sample std.
+FINAL_FLOOR = 2
+# Epochs of the recipes that train on every row (the hour profile's 3 first): at 127,657 rows one epoch is ~2,000
+# steps of 64, still more than GHC's whole 3-epoch run (~660 steps), with the LR decayed to the end of it.
+EPOCH_LADDER = (3, 2, 1)
 MARGIN = 0.25  # share of the budget left free for a slower-than-predicted machine or harder labels
 WORKERS = 2  # processes the hour profile trains side by side (src/apps/profiles.py and the notebooks' defaults)
 
@@ -46,18 +53,23 @@ class Cost:
     seeds: tuple[int, ...] = ()  # that parameter's default (the notebook's parameters cell)
     seeds_floor: int = 1  # fewest sweep seeds the budget may leave
     rate: str = "train"  # which probe scales it: "train" (torch) or "tfidf"
+    final_share: float = 0.0  # share of its every-row part spent in the headline seeds' runs (parameter `seeds`)
+    final_seeds: int = 0  # headline seeds a reference ran with when its record does not say (the notebook's default)
+    epoch_share: float = 0.0  # share of its time that scales with the recipe's epochs (parameter `epochs`)
 
 
 COSTS: dict[str, Cost] = {
     "LookAtData": Cost(),
     "baseline": Cost(rate="tfidf"),  # every row, no knob: two TF-IDF + LR fits
     "Teacher": Cost(),
-    # report setting (15 epochs, one process), 10 configurations x sweep seeds, init study: sample; 3 seeds: all rows
-    "BaseAttention": Cost(0.40, 0.65, "sweep_seeds", (0, 1), 1),
-    # 4 modes, 2 alphas, 2 class weightings on the sample; 3 seeds x (plain, distilled) on all rows
-    "BestResult": Cost(0.17),
-    # fp32/fp64, pruning fine-tunes, each student's alpha grid on the sample; its seeds on all rows
-    "Shrink": Cost(0.16),
+    # report setting (15 epochs, one process), 10 configurations x sweep seeds, init study: sample; headline seeds:
+    # all rows (tokenizers and test passes the rest); `epochs` scales the sweep and the seeds, not the report setting
+    "BaseAttention": Cost(0.40, 0.65, "sweep_seeds", (0, 1), 1, final_share=0.85, final_seeds=4, epoch_share=0.6),
+    # 4 modes, 2 alphas, 2 class weightings on the sample; its seeds on all rows (and their suite scoring)
+    "BestResult": Cost(0.17, final_share=0.85, final_seeds=3, epoch_share=0.85),
+    # fp32/fp64, pruning fine-tunes, each student's alpha grid on the sample; its seeds on all rows, besides the
+    # teachers' labels of every row and each model's throughput on the test split
+    "Shrink": Cost(0.16, final_share=0.65, final_seeds=3, epoch_share=0.7),
     # part 5: 4 augmentations x mitigation seeds on the sample (mean +- std needs 2 seeds); suite scoring: fixed
     "Behaviour": Cost(0.40, 1.0, "mitigation_seeds", (0, 1, 2), 2),
 }
@@ -77,10 +89,12 @@ class Reference:
 
 @dataclass(frozen=True)
 class Knobs:
-    """What the budget sets: one sweep sample for every notebook and a sweep seed count per notebook."""
+    """What the budget sets: one sweep sample, sweep and headline seed counts per notebook, the recipes' epochs."""
 
     sweep_sample: int  # train rows of the sample-trained comparisons
     seeds: dict[str, int] = field(default_factory=dict)  # notebook -> number of sweep seeds (first n of the default)
+    final_seeds: dict[str, int] = field(default_factory=dict)  # notebook -> headline seeds (first n of the profile's)
+    epochs: int = EPOCH_LADDER[0]  # epochs of every recipe with an epoch_share (the hour profile's: 3)
 
 
 @dataclass(frozen=True)
@@ -95,9 +109,23 @@ class Plan:
     message: str  # one line for the log and the record
 
 
+def hour_seeds(nb: str) -> list[int]:
+    """The hour profile's headline seeds of notebook `nb` ([] where it sets none)."""
+    from src.apps.profiles import PROFILES
+
+    return list(PROFILES["hour"].get(nb, {}).get("seeds", []))  # type: ignore[call-overload]
+
+
 def full_knobs(notebooks: list[str]) -> Knobs:
-    """The hour profile's knobs: its sweep sample and every notebook's default sweep seeds."""
-    return Knobs(SWEEP_LADDER[0], {nb: len(COSTS[nb].seeds) for nb in notebooks if COSTS.get(nb, Cost()).seeds})
+    """The hour profile's knobs: its sweep sample, every notebook's default sweep seeds, its headline seeds."""
+    seeds = {nb: len(COSTS[nb].seeds) for nb in notebooks if COSTS.get(nb, Cost()).seeds}
+    final = {nb: len(hour_seeds(nb)) for nb in notebooks if COSTS.get(nb, Cost()).final_share}
+    return Knobs(SWEEP_LADDER[0], seeds, final)
+
+
+def _rounds(n: int) -> int:
+    """Rounds of WORKERS side-by-side runs that n seeds take."""
+    return -(-max(1, n) // WORKERS)
 
 
 def _ratio(ref: Rates, now: Rates, kind: str) -> float:
@@ -120,7 +148,15 @@ def predict_one(nb: str, ref: Reference, rates: Rates, knobs: Knobs, train_rows:
     if cost.seeds_param:
         ref_seeds = len(params.get(cost.seeds_param, cost.seeds))
         seeds = 1 - cost.seed_share + cost.seed_share * knobs.seeds.get(nb, ref_seeds) / ref_seeds
-    share = (1 - cost.sample_share) * train_rows / ref.train_rows + cost.sample_share * sample * seeds
+    final = 1.0
+    if cost.final_share:
+        ref_final = len(params.get("seeds") or ()) or cost.final_seeds
+        now = knobs.final_seeds.get(nb, ref_final)
+        final = 1 - cost.final_share + cost.final_share * _rounds(now) / _rounds(ref_final)
+    ref_epochs = params.get("epochs") or EPOCH_LADDER[0]
+    epochs = 1 - cost.epoch_share + cost.epoch_share * knobs.epochs / ref_epochs
+    every_row = (1 - cost.sample_share) * train_rows / ref.train_rows * final
+    share = (every_row + cost.sample_share * sample * seeds) * epochs
     return ref.seconds[nb] * _ratio(ref.rates, rates, cost.rate) * share
 
 
@@ -130,13 +166,27 @@ def predict(refs: list[Reference], rates: Rates, knobs: Knobs, train_rows: int, 
 
 
 def candidates(notebooks: list[str]) -> list[Knobs]:
-    """Knobs from the hour profile's to the floor: the sweep sample shrinks first, then the sweep seeds."""
+    """Knobs from the hour profile's to the floor: the sweep sample shrinks first, then the sweep seeds, then the
+    headline seeds, then the epochs."""
     full = full_knobs(notebooks)
-    out = [Knobs(rows, full.seeds) for rows in SWEEP_LADDER]
+    out = [Knobs(rows, full.seeds, full.final_seeds) for rows in SWEEP_LADDER]
     floor = {nb: min(n, COSTS[nb].seeds_floor) for nb, n in full.seeds.items()}
     if floor != full.seeds:
-        out.append(Knobs(SWEEP_FLOOR, floor))
+        out.append(Knobs(SWEEP_FLOOR, floor, full.final_seeds))
+    final = {nb: min(n, FINAL_FLOOR) for nb, n in full.final_seeds.items()}
+    if final != full.final_seeds:
+        out.append(Knobs(SWEEP_FLOOR, floor, final))
+    if final:  # epochs only matter to notebooks with headline seeds
+        out += [Knobs(SWEEP_FLOOR, floor, final, e) for e in EPOCH_LADDER[1:]]
     return out
+
+
+def describe(knobs: Knobs) -> str:
+    """The knobs in one line for the log and the record."""
+    return (
+        f"sweep_sample {knobs.sweep_sample:,}, sweep seeds {knobs.seeds}, headline seeds {knobs.final_seeds}, "
+        f"epochs {knobs.epochs}"
+    )
 
 
 def choose(
@@ -149,16 +199,12 @@ def choose(
         predicted = predict(refs, rates, knobs, train_rows, notebooks)
         total = spent_s + sum(predicted.values())
         if total <= limit:
-            how = (
-                "the hour profile's knobs"
-                if i == 0
-                else f"sweep_sample {knobs.sweep_sample:,}, sweep seeds {knobs.seeds}"
-            )
+            how = "the hour profile's knobs" if i == 0 else describe(knobs)
             msg = f"predicted {total / 60:.1f} min <= {limit / 60:.1f} min (budget less {MARGIN:.0%}) with {how}"
             return Plan(knobs, predicted, limit, True, i == len(options) - 1, msg)
     msg = (
         f"WARNING: predicted {total / 60:.1f} min > {limit / 60:.1f} min (budget less {MARGIN:.0%}) even at the floor "
-        f"(sweep_sample {knobs.sweep_sample:,}, sweep seeds {knobs.seeds}): the every-row parts alone are too slow "
+        f"({describe(knobs)}): the every-row parts alone are too slow "
         "on this machine; running at the floor anyway"
     )
     return Plan(knobs, predicted, limit, False, True, msg)
@@ -173,4 +219,8 @@ def notebook_params(knobs: Knobs, notebooks: list[str]) -> dict[str, dict[str, o
             out[nb] = {"sweep_sample": knobs.sweep_sample}
         if cost.seeds_param and nb in knobs.seeds:
             out[nb][cost.seeds_param] = list(cost.seeds[: knobs.seeds[nb]])
+        if nb in knobs.final_seeds and knobs.final_seeds[nb] < len(hour_seeds(nb)):
+            out.setdefault(nb, {})["seeds"] = hour_seeds(nb)[: knobs.final_seeds[nb]]
+        if cost.epoch_share and knobs.epochs != EPOCH_LADDER[0]:
+            out.setdefault(nb, {})["epochs"] = knobs.epochs
     return out

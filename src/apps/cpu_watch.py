@@ -1,4 +1,5 @@
-"""How busy the cores were while a notebook ran: a CPU timeline sampled from /proc/stat, and its idle stretches.
+"""How busy the cores were while a notebook ran: a CPU timeline sampled from /proc/stat, and its idle stretches;
+with it the machine's memory in use (/proc/meminfo), which counts side-by-side worker processes together.
 
 `src.apps.notebooks run` watches every notebook it executes; the scale record keeps each notebook's longest stretch
 with a core idle and which cell it was in (#24's done-when: no core idle for more than a minute at a time). The
@@ -16,6 +17,7 @@ INTERVAL_S = 2.0  # seconds per sample: fine enough for a one-minute criterion, 
 IDLE_CORE = 0.5  # a sample has "a core idle" when at least this many cores' worth of its time was idle
 KEEP = 3  # longest idle stretches kept per notebook (where to look first)
 STAT = Path("/proc/stat")
+MEMINFO = Path("/proc/meminfo")
 
 
 def read_stat(path: Path = STAT) -> tuple[int, int] | None:
@@ -28,6 +30,17 @@ def read_stat(path: Path = STAT) -> tuple[int, int] | None:
         return None
     idle = fields[3] + fields[4]  # idle + iowait: a core waiting on the disk is not computing either
     return sum(fields) - idle, sum(fields)
+
+
+def used_mb(path: Path = MEMINFO) -> float | None:
+    """Memory in use on the whole machine (MemTotal - MemAvailable), in MB (None where /proc/meminfo is not readable).
+
+    Unlike a process's peak RSS it adds up processes running at once (a notebook's workers side by side)."""
+    try:
+        kb = {k: int(v.split()[0]) for k, v in (ln.split(":", 1) for ln in path.read_text().splitlines() if ":" in ln)}
+        return (kb["MemTotal"] - kb["MemAvailable"]) / 1024
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
 
 
 def busy_cores(prev: tuple[int, int], cur: tuple[int, int], cores: int) -> float:
@@ -73,16 +86,23 @@ class CpuWatch:
     def __init__(self, cores: int, interval: float = INTERVAL_S) -> None:
         self.cores, self.interval, self.started = cores, interval, 0.0
         self.busy: list[float] = []  # busy cores per sample
+        self.used: list[float] = []  # machine memory in use per sample, MB (the first: before the block started)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
+    def _sample_memory(self) -> None:
+        if (mb := used_mb()) is not None:
+            self.used.append(mb)
+
     def _loop(self) -> None:
         prev = read_stat()
+        self._sample_memory()
         while prev is not None and not self._stop.wait(self.interval):
             cur = read_stat()
             if cur is None:
                 return
             self.busy.append(busy_cores(prev, cur, self.cores))
+            self._sample_memory()
             prev = cur
         if prev is not None and not self.busy and (cur := read_stat()) is not None:
             self.busy.append(busy_cores(prev, cur, self.cores))  # a block shorter than one interval: one sample
@@ -105,7 +125,10 @@ class CpuWatch:
             {"start_s": s, "seconds": n, "cell": cell_at(cells or [], self.started + s)} for s, n in stretches[:KEEP]
         ]
         idle = sum(b <= self.cores - IDLE_CORE for b in self.busy) / len(self.busy)
-        return {
+        memory = {}
+        if self.used:  # the rise over what was in use when it started: the notebook's kernel and workers together
+            memory = {"peak_used_mb": round(max(self.used)), "peak_added_mb": round(max(self.used) - self.used[0])}
+        return memory | {
             "longest_idle_core_seconds": stretches[0][1] if stretches else 0.0,
             "idle_core_share": round(idle, 3),
             "idle_core_stretches": kept,

@@ -85,7 +85,9 @@ def _throughput(nb: str, doc: dict | None, n_train: int, models: Path, data_root
 
 def _notebook(t: dict) -> dict:
     """One notebook's line of the record from notebook_times.json."""
-    keys = ("cpu_seconds", "cpu_per_wall", "longest_idle_core_seconds", "idle_core_share", "idle_core_stretches")
+    keys: tuple[str, ...] = ("cpu_seconds", "cpu_per_wall", "longest_idle_core_seconds", "idle_core_share")
+    keys += ("idle_core_stretches",)
+    keys += ("peak_used_mb", "peak_added_mb")  # the machine's memory: side-by-side workers counted together
     machine = ("cpu", "torch_kernels")  # a record from a slower or different CPU reads differently
     cpu = {k: t[k] for k in keys + machine if k in t}
     return {"wall_seconds": t["seconds"], "peak_rss_mb": t.get("peak_rss_mb"), **cpu, "params": t.get("params")}
@@ -106,6 +108,7 @@ def summarize(results: Path, data_root: Path, device: str = "cpu", variant: str 
     peak = max((n["peak_rss_mb"] or 0) for n in notebooks.values())
     cpu = [n["cpu_seconds"] for n in notebooks.values() if "cpu_seconds" in n]
     idle = [n["longest_idle_core_seconds"] for n in notebooks.values() if "longest_idle_core_seconds" in n]
+    added = [n["peak_added_mb"] for n in notebooks.values() if "peak_added_mb" in n]
     return {
         "variant": variant,
         "rows": rows,
@@ -116,11 +119,16 @@ def summarize(results: Path, data_root: Path, device: str = "cpu", variant: str 
         "cpu_per_wall": sum(cpu) / max(total - calibration, 1e-9) if len(cpu) == len(notebooks) else None,
         "notebooks": notebooks,
         "peak_rss_mb": peak,
+        # the largest rise of the machine's memory in use over a notebook's start (its processes together)
+        "peak_added_mb": max(added) if len(added) == len(notebooks) else None,
         "budget": budget,
         "limits": {
             "total_wall_seconds_le_3600": total <= LIMITS["total_wall_seconds"],
             "total_wall_seconds_le_2700": total <= LIMITS["margin_wall_seconds"],
             "every_notebook_peak_rss_le_12gib": peak <= LIMITS["peak_rss_mb"],
+            "every_notebook_processes_together_le_12gib": (
+                max(added) <= LIMITS["peak_rss_mb"] if len(added) == len(notebooks) else None
+            ),
             # None: a notebook ran without the CPU timeline (not Linux, or a record from before src.apps.cpu_watch)
             "no_core_idle_over_60s": max(idle) <= LIMITS["idle_core_seconds"] if len(idle) == len(notebooks) else None,
         },
