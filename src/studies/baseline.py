@@ -80,17 +80,19 @@ def fitted(splits: Splits, cfg: TfidfConfig) -> tuple[TfidfLR, str]:
 def fit_all(configs: dict[str, TfidfConfig], splits: Splits, parallel: bool | None = None) -> dict[str, Run]:
     """fit_predict of a TF-IDF + LR per config: the same models and probabilities as one after another.
 
-    At Jigsaw's size (parallel None: train rows >= TfidfJobs.min_rows) each config fits in its own process on one
-    core, so both cores work through the whole fit: a lone fit leaves one idle while its char vectorizer (the
-    slowest part, one core's work) runs. The fit and test-prediction times are then each process's own.
+    At Jigsaw's size (parallel None: train rows >= TfidfJobs.min_rows) each config fits in its own process, so both
+    cores work while a lone fit would leave one idle (its char vectorizer, the slowest part, is one core's work);
+    each process keeps its own label threads, so the config that finishes last uses both cores once alone. The fit
+    and test-prediction times are then each process's own.
     """
     labels = list(splits.spec.labels)
     if parallel is None:
         parallel = len(splits.train) >= TfidfJobs().min_rows and default_jobs() > 1
     if not parallel or len(configs) < 2:
         return {name: fit_predict(TfidfLR(cfg, labels), splits) for name, cfg in configs.items()}
-    jobs = [{"cfg": cfg, "labels": labels, "splits": splits} for cfg in configs.values()]
-    runs = in_processes(_fit_one, jobs, min(len(jobs), default_jobs()))
+    n_procs = min(len(configs), default_jobs())
+    jobs = [{"cfg": cfg, "labels": labels, "splits": splits, "n_procs": n_procs} for cfg in configs.values()]
+    runs = in_processes(_fit_one, jobs, n_procs)
     for _ in range(len(configs) * len(labels)):  # the draw each liblinear fit makes from np.random (sklearn's
         np.random.randint(np.iinfo("i").max)  # _fit_liblinear), so what follows draws as after a loop here
     for r in runs:
@@ -98,9 +100,10 @@ def fit_all(configs: dict[str, TfidfConfig], splits: Splits, parallel: bool | No
     return dict(zip(configs, runs, strict=True))
 
 
-def _fit_one(cfg: TfidfConfig, labels: list[str], splits: Splits) -> Run:
-    """One config's fit_predict on one core (a worker of fit_all)."""
-    return fit_predict(TfidfLR(cfg, labels, TfidfJobs(n_jobs=1)), splits)
+def _fit_one(cfg: TfidfConfig, labels: list[str], splits: Splits, n_procs: int) -> Run:
+    """One config's fit_predict in a worker of fit_all: its share (1 / n_procs) of the label fits' memory cap."""
+    jobs = TfidfJobs()
+    return fit_predict(TfidfLR(cfg, labels, replace(jobs, max_copy_bytes=jobs.max_copy_bytes // n_procs)), splits)
 
 
 def reference(dataset: str) -> dict | None:
