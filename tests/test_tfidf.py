@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -113,21 +112,3 @@ def test_label_fits_capped_by_memory(splits) -> None:
     ref = TfidfLR(CFG, labels, TfidfJobs(n_jobs=1)).fit(texts, y)
     for a, b in zip(small.clfs, ref.clfs, strict=True):
         assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)
-
-
-def test_configs_in_processes_equal_one_after_another(splits) -> None:
-    """The baseline's configs fitted in worker processes (Jigsaw size) give the loop's probabilities, and leave
-    np.random where the loop leaves it."""
-    configs = {"a": CFG, "b": TfidfConfig(**{**asdict(CFG), "clean": True})}
-    out, states = {}, {}
-    for parallel in (False, True):
-        np.random.seed(3)
-        out[parallel], states[parallel] = (
-            baseline_model.fit_all(configs, splits, parallel),
-            np.random.get_state()[1].copy(),
-        )
-    assert np.array_equal(states[False], states[True])
-    for name in configs:
-        seq, par = out[False][name], out[True][name]
-        assert np.array_equal(seq.p_val, par.p_val) and np.array_equal(seq.p_test, par.p_test)
-        assert seq.model.to_bytes() == par.model.to_bytes() and par.model.jobs == TfidfJobs()

@@ -12,13 +12,11 @@ import hashlib
 from dataclasses import asdict, replace
 from pathlib import Path
 
-import numpy as np
-
 from src.common.results import models_dir, read_results
 from src.data.datasets import Splits, label_matrix, load_splits
 from src.evaluation.records import model_entry
-from src.models.tfidf import TfidfConfig, TfidfJobs, TfidfLR, default_jobs
-from src.studies.runs import Run, fit_predict, in_processes
+from src.models.tfidf import TfidfConfig, TfidfLR
+from src.studies.runs import Run
 
 QUICK_ROWS = 2000  # train rows of a quick (CI) run
 QUICK_FEATURES = 20_000  # TF-IDF features per vectorizer in a quick run
@@ -75,35 +73,6 @@ def fitted(splits: Splits, cfg: TfidfConfig) -> tuple[TfidfLR, str]:
     model = TfidfLR(cfg, labels).fit(list(splits.train["text"]), label_matrix(splits.train, labels).astype(int))
     skipped = f"; unreadable, ignored: {', '.join(unreadable)} (rerun the baseline notebook)" if unreadable else ""
     return model, f"fitted here (no saved baseline model matches this config and train split{skipped})"
-
-
-def fit_all(configs: dict[str, TfidfConfig], splits: Splits, parallel: bool | None = None) -> dict[str, Run]:
-    """fit_predict of a TF-IDF + LR per config: the same models and probabilities as one after another.
-
-    At Jigsaw's size (parallel None: train rows >= TfidfJobs.min_rows) each config fits in its own process, so both
-    cores work while a lone fit would leave one idle (its char vectorizer, the slowest part, is one core's work);
-    each process keeps its own label threads, so the config that finishes last uses both cores once alone. The fit
-    and test-prediction times are then each process's own.
-    """
-    labels = list(splits.spec.labels)
-    if parallel is None:
-        parallel = len(splits.train) >= TfidfJobs().min_rows and default_jobs() > 1
-    if not parallel or len(configs) < 2:
-        return {name: fit_predict(TfidfLR(cfg, labels), splits) for name, cfg in configs.items()}
-    n_procs = min(len(configs), default_jobs())
-    jobs = [{"cfg": cfg, "labels": labels, "splits": splits, "n_procs": n_procs} for cfg in configs.values()]
-    runs = in_processes(_fit_one, jobs, n_procs)
-    for _ in range(len(configs) * len(labels)):  # the draw each liblinear fit makes from np.random (sklearn's
-        np.random.randint(np.iinfo("i").max)  # _fit_liblinear), so what follows draws as after a loop here
-    for r in runs:
-        r.model.jobs = TfidfJobs()  # later predictions here use every core again
-    return dict(zip(configs, runs, strict=True))
-
-
-def _fit_one(cfg: TfidfConfig, labels: list[str], splits: Splits, n_procs: int) -> Run:
-    """One config's fit_predict in a worker of fit_all: its share (1 / n_procs) of the label fits' memory cap."""
-    jobs = TfidfJobs()
-    return fit_predict(TfidfLR(cfg, labels, replace(jobs, max_copy_bytes=jobs.max_copy_bytes // n_procs)), splits)
 
 
 def reference(dataset: str) -> dict | None:
