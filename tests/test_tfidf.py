@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from src.data.datasets import load_splits
-from src.models.tfidf import TfidfConfig, TfidfJobs, TfidfLR
+from src.models.tfidf import TfidfConfig, TfidfJobs, TfidfLR, fit_all
 from src.studies import baseline as baseline_model
 from tests.fixtures import write_ghc
 
@@ -112,3 +113,27 @@ def test_label_fits_capped_by_memory(splits) -> None:
     ref = TfidfLR(CFG, labels, TfidfJobs(n_jobs=1)).fit(texts, y)
     for a, b in zip(small.clfs, ref.clfs, strict=True):
         assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)
+
+
+def test_models_fitted_together_equal_each_alone(splits) -> None:
+    """fit_all (every vectorizer of both configs in worker processes) gives the models a fit of each in turn gives,
+    with the same np.random draws; the baseline's fit_configs says which way it timed them."""
+    labels, texts = list(splits.spec.labels), list(splits.train["text"])
+    y = splits.train[labels].to_numpy().astype(int)
+    cfgs = [CFG, TfidfConfig(**{**asdict(CFG), "clean": True})]
+    out, states = {}, {}
+    for together in (False, True):
+        np.random.seed(5)
+        if together:
+            out[together] = fit_all([TfidfLR(c, labels, TfidfJobs(n_jobs=2, min_rows=0)) for c in cfgs], texts, y)
+        else:
+            out[together] = [TfidfLR(c, labels, TfidfJobs(n_jobs=1)).fit(texts, y) for c in cfgs]
+        states[together] = np.random.get_state()[1].copy()
+    assert np.array_equal(states[False], states[True])
+    assert [m.to_bytes() for m in out[False]] == [m.to_bytes() for m in out[True]]
+    configs = {"a": cfgs[0], "b": cfgs[1]}
+    runs, how = baseline_model.fit_configs(configs, splits, TfidfJobs(n_jobs=2, min_rows=0))
+    alone, how_alone = baseline_model.fit_configs(configs, splits)  # a small split: each fitted alone
+    assert "together" in how and how_alone == "each config fitted alone"
+    for name in configs:
+        assert np.array_equal(runs[name].p_test, alone[name].p_test) and runs[name].train_seconds > 0

@@ -2,9 +2,10 @@
 
 Both cores work during a fit (`TfidfJobs`): the per-label liblinear fits run in threads (liblinear releases the
 GIL while it trains), and on large inputs the word vectorizer runs in a worker process while this one builds the
-char n-grams, and prediction splits its rows across processes. Each piece computes exactly what the sequential
-path computes (the vectorizers' transform is row by row; each label's fit is independent), so the models and
-probabilities are identical for any `n_jobs` (tests/test_tfidf.py).
+char n-grams (`fit_all`: every vectorizer of several models together), and prediction splits its rows across
+processes. Each piece computes exactly what the sequential path computes (the vectorizers' transform is row by
+row; each label's fit is independent), so the models and probabilities are identical for any `n_jobs`
+(tests/test_tfidf.py).
 """
 
 from __future__ import annotations
@@ -78,12 +79,13 @@ class TfidfLR:
             return [clean_text(t) for t in texts]
         return list(texts)
 
-    def _parallel(self, n_rows: int) -> bool:
+    def parallel(self, n_rows: int) -> bool:
+        """Whether n_rows are many enough to fit and predict across processes."""
         return self.jobs.n_jobs > 1 and n_rows >= self.jobs.min_rows
 
     def _features(self, texts, fit: bool = False) -> csr_matrix:
         texts = self._prep(texts)
-        if not self._parallel(len(texts)) or (fit and len(self.vecs) < 2):
+        if not self.parallel(len(texts)) or (fit and len(self.vecs) < 2):
             return hstack([v.fit_transform(texts) if fit else v.transform(texts) for v in self.vecs]).tocsr()
         if not fit:  # rows are independent once fitted: split them across processes, this one included
             return _transform_rows(self.vecs, texts, self.jobs.n_jobs)
@@ -96,8 +98,11 @@ class TfidfLR:
 
     def fit(self, texts, y: np.ndarray) -> TfidfLR:
         """Fit the vectorizers and one classifier per label on (texts, (N, L) 0/1 labels)."""
-        # liblinear works in float64: converted once here, not once per label (same numbers either way)
-        x = self._features(texts, fit=True).astype(np.float64)
+        return self._fit_labels(self._features(texts, fit=True), y)
+
+    def _fit_labels(self, x: csr_matrix, y: np.ndarray) -> TfidfLR:
+        """One classifier per label on fitted features x."""
+        x = x.astype(np.float64)  # liblinear works in float64: converted once here, not once per label
         y = np.asarray(y)
 
         def fit_label(j: int) -> LogisticRegression:
@@ -169,6 +174,28 @@ class TfidfLR:
 
 
 FORMAT = "toxic-small tfidf_lr v1"
+
+
+def fit_all(models: list[TfidfLR], texts, y: np.ndarray) -> list[TfidfLR]:
+    """Fit several TF-IDF + LR models on the same rows: the same models as fitting each in turn.
+
+    On large inputs the vectorizers of all of them are fitted together in the first model's n_jobs processes,
+    slowest (char) first, so both cores work through that phase (a lone fit's word vectorizer ends long before its
+    char one, leaving a core idle); then each model's label fits run here, in threads, in order.
+    """
+    if len(models) < 2 or not models[0].parallel(len(texts)):
+        return [m.fit(texts, y) for m in models]
+    prepped = [m._prep(texts) for m in models]
+    tasks = [(i, j) for i, m in enumerate(models) for j in range(len(m.vecs))]
+    tasks.sort(key=lambda t: models[t[0]].vecs[t[1]].analyzer != "char_wb")  # char first: the longest tasks
+    with _pool(models[0].jobs.n_jobs) as pool:
+        futures = {t: pool.submit(_fit_transform, models[t[0]].vecs[t[1]], prepped[t[0]]) for t in tasks}
+        done = {t: f.result() for t, f in futures.items()}
+    for i, m in enumerate(models):  # each model's features freed once its labels are fitted
+        parts = [done.pop((i, j)) for j in range(len(m.vecs))]
+        m.vecs = [v for v, _ in parts]
+        m._fit_labels(hstack([x for _, x in parts]).tocsr(), y)
+    return models
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

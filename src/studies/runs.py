@@ -197,7 +197,11 @@ def fit_predict(model, splits: Splits) -> Run:
     labels = list(splits.spec.labels)
     t0 = time.perf_counter()
     model.fit(list(splits.train["text"]), label_matrix(splits.train, labels).astype(int))
-    fit_s = time.perf_counter() - t0
+    return predict_run(model, splits, time.perf_counter() - t0)
+
+
+def predict_run(model, splits: Splits, fit_s: float) -> Run:
+    """The Run of a fitted model (fit_s: its fit's seconds): validation and test predictions, test comments/s."""
     p_val = model.predict_proba(list(splits.val["text"]))
     t0 = time.perf_counter()
     p_test = model.predict_proba(list(splits.test["text"]))
