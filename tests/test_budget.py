@@ -11,7 +11,6 @@ import pytest
 
 from src.apps.budget import (
     COSTS,
-    EPOCH_LADDER,
     FINAL_FLOOR,
     MARGIN,
     SWEEP_FLOOR,
@@ -89,7 +88,7 @@ def test_floor_does_not_fit_says_so_and_runs_at_the_floor() -> None:
     assert plan.knobs.sweep_sample == SWEEP_FLOOR
     params = notebook_params(plan.knobs, NOTEBOOKS)
     assert params["BaseAttention"]["sweep_seeds"] == [0] and params["Behaviour"]["mitigation_seeds"] == [0, 1]
-    assert params["BestResult"] == {"sweep_sample": SWEEP_FLOOR, "seeds": [0, 1], "epochs": 1}
+    assert params["BestResult"] == {"sweep_sample": SWEEP_FLOOR, "seeds": [0, 1]}
     assert "baseline" not in params
 
 
@@ -171,36 +170,31 @@ def test_pipeline_applies_the_budget_except_on_ghc(monkeypatch: pytest.MonkeyPat
     assert seen.pop("overrides") is None and "plan" not in seen
 
 
-def test_headline_seeds_then_epochs_after_the_sweep_floor() -> None:
-    """Past the sweep floor the headline seeds drop to one pair, then the epochs fall; each step predicts less,
-    and the notebooks get the cut values (the hour profile's when uncut)."""
+def test_headline_seeds_after_the_sweep_floor() -> None:
+    """Past the sweep floor the headline seeds drop to one pair; each step predicts less, and the notebooks get the
+    cut seeds (the hour profile's own when uncut)."""
     options = candidates(NOTEBOOKS)
     full = full_knobs(NOTEBOOKS)
-    assert full.final_seeds == {"BaseAttention": 4, "BestResult": 4, "Shrink": 4} and full.epochs == EPOCH_LADDER[0]
-    tail = options[-len(EPOCH_LADDER) :]
-    assert [k.epochs for k in tail] == list(EPOCH_LADDER)
-    assert all(k.final_seeds == dict.fromkeys(full.final_seeds, FINAL_FLOOR) for k in tail)
-    assert all(k.sweep_sample == SWEEP_FLOOR for k in tail)
+    assert full.final_seeds == {"BaseAttention": 4, "BestResult": 4, "Shrink": 4}
+    last = options[-1]
+    assert last.final_seeds == dict.fromkeys(full.final_seeds, FINAL_FLOOR) and last.sweep_sample == SWEEP_FLOOR
+    assert all(k.final_seeds == full.final_seeds for k in options[:-1])
     totals = [sum(predict([REF], _at(1.0), k, ROWS, NOTEBOOKS).values()) for k in options]
     assert all(b < a for a, b in zip(totals, totals[1:], strict=False))
     assert "seeds" not in notebook_params(full, NOTEBOOKS)["BestResult"]  # uncut: the profile's own
-    params = notebook_params(tail[-1], NOTEBOOKS)
-    for nb in full.final_seeds:
-        assert params[nb]["seeds"] == [0, 1] and params[nb]["epochs"] == 1
-    assert "epochs" not in params["Behaviour"] and "baseline" not in params
-    plan = choose([REF], _at(1.5), 60 * 60, ROWS, NOTEBOOKS)  # 1.5x slower: fits only with cut headline runs
+    params = notebook_params(last, NOTEBOOKS)
+    assert all(params[nb]["seeds"] == [0, 1] for nb in full.final_seeds)
+    assert "seeds" not in params["Behaviour"] and "baseline" not in params
+    slower = next(x / 10 for x in range(10, 30) if not choose([REF], _at(x / 10), 3600, ROWS, NOTEBOOKS).fits)
+    plan = choose([REF], _at(slower - 0.1), 3600, ROWS, NOTEBOOKS)  # the slowest that fits: cut headline seeds
     assert plan.fits and plan.knobs.final_seeds == dict.fromkeys(full.final_seeds, FINAL_FLOOR)
 
 
 def test_headline_seeds_scale_by_rounds_of_workers() -> None:
-    """Two workers: 3 and 4 seeds are both two rounds, 2 seeds one; a reference's own seeds and epochs count."""
+    """Two workers: 3 and 4 seeds are both two rounds, 2 seeds one; a reference's own seeds count."""
     knobs = full_knobs(NOTEBOOKS)
-    three = Reference(
-        SECONDS, {nb: {"sweep_sample": 20_000, "seeds": [0, 1, 2]} for nb in SECONDS}, ROWS, REF.rates, "3 seeds"
-    )
+    three = Reference(SECONDS, {nb: {"sweep_sample": 20_000, "seeds": [0, 1, 2]} for nb in SECONDS}, ROWS, REF.rates)
     assert predict([three], _at(1.0), knobs, ROWS, NOTEBOOKS) == pytest.approx(SECONDS)
-    one_epoch = Reference(
-        SECONDS, {nb: {"sweep_sample": 20_000, "epochs": 1} for nb in SECONDS}, ROWS, REF.rates, "1 epoch"
-    )
-    slower = predict([one_epoch], _at(1.0), knobs, ROWS, NOTEBOOKS)  # the profile's 3 epochs cost more
-    assert slower["BestResult"] > SECONDS["BestResult"] and slower["baseline"] == pytest.approx(SECONDS["baseline"])
+    two = Reference(SECONDS, {nb: {"sweep_sample": 20_000, "seeds": [0, 1]} for nb in SECONDS}, ROWS, REF.rates)
+    more = predict([two], _at(1.0), knobs, ROWS, NOTEBOOKS)  # the profile's 4 seeds: two rounds, not one
+    assert more["BestResult"] > SECONDS["BestResult"] and more["baseline"] == pytest.approx(SECONDS["baseline"])

@@ -6,8 +6,10 @@ its time in a committed `make scale` record (the reference) by how much slower t
 train rows, and by the sweep knobs (`predict`). `choose` keeps the hour profile's knobs when the prediction fits
 the budget less a 25% margin; otherwise it shrinks `sweep_sample` (down to SWEEP_FLOOR rows), then the sweep
 seeds (down to each notebook's floor), then the headline seeds (4 -> FINAL_FLOOR: one pair, both cores busy and a
-sample std still defined), then the epochs of every recipe (EPOCH_LADDER). Saved models and headline seeds always
-train on every row; when even the floor does not fit, the run says so loudly and runs at the floor.
+sample std still defined). Saved models and headline seeds always train on every row; when even the floor does not
+fit, the run says so loudly and runs at the floor. Epochs are not a knob: a notebook's `epochs` also sets its
+sample-trained comparisons, and one epoch on the 8,000-row sample left a proxy run's sweep near chance on validation,
+so the sweep could no longer rank its configurations.
 
 The shares in COSTS (how much of a notebook's time each knob scales) are estimates from each notebook's code:
 row-epochs of its sample-trained runs against those of its every-row runs at the hour profile's settings (e.g.
@@ -27,9 +29,6 @@ SWEEP_FLOOR = SWEEP_LADDER[-1]
 # Headline seeds train on every row, WORKERS at a time: 2 is one round with both cores busy (3 would leave one idle)
 # and the fewest that give a sample std.
 FINAL_FLOOR = 2
-# Epochs of the recipes that train on every row (the hour profile's 3 first): at 127,657 rows one epoch is ~2,000
-# steps of 64, still more than GHC's whole 3-epoch run (~660 steps), with the LR decayed to the end of it.
-EPOCH_LADDER = (3, 2, 1)
 MARGIN = 0.25  # share of the budget left free for a slower-than-predicted machine or harder labels
 WORKERS = 2  # processes the hour profile trains side by side (src/apps/profiles.py and the notebooks' defaults)
 
@@ -55,7 +54,6 @@ class Cost:
     rate: str = "train"  # which probe scales it: "train" (torch) or "tfidf"
     final_share: float = 0.0  # share of its every-row part spent in the headline seeds' runs (parameter `seeds`)
     final_seeds: int = 0  # headline seeds a reference ran with when its record does not say (the notebook's default)
-    epoch_share: float = 0.0  # share of its time that scales with the recipe's epochs (parameter `epochs`)
 
 
 COSTS: dict[str, Cost] = {
@@ -63,13 +61,13 @@ COSTS: dict[str, Cost] = {
     "baseline": Cost(rate="tfidf"),  # every row, no knob: two TF-IDF + LR fits
     "Teacher": Cost(),
     # report setting (15 epochs, one process), 10 configurations x sweep seeds, init study: sample; headline seeds:
-    # all rows (tokenizers and test passes the rest); `epochs` scales the sweep and the seeds, not the report setting
-    "BaseAttention": Cost(0.40, 0.65, "sweep_seeds", (0, 1), 1, final_share=0.85, final_seeds=4, epoch_share=0.6),
+    # all rows, beside three BPE tokenizers trained on every row and each run's validation and test passes
+    "BaseAttention": Cost(0.40, 0.65, "sweep_seeds", (0, 1), 1, final_share=0.4, final_seeds=4),
     # 4 modes, 2 alphas, 2 class weightings on the sample; its seeds on all rows (and their suite scoring)
-    "BestResult": Cost(0.17, final_share=0.85, final_seeds=3, epoch_share=0.85),
+    "BestResult": Cost(0.17, final_share=0.6, final_seeds=3),
     # fp32/fp64, pruning fine-tunes, each student's alpha grid on the sample; its seeds on all rows, besides the
     # teachers' labels of every row and each model's throughput on the test split
-    "Shrink": Cost(0.16, final_share=0.65, final_seeds=3, epoch_share=0.7),
+    "Shrink": Cost(0.16, final_share=0.5, final_seeds=3),
     # part 5: 4 augmentations x mitigation seeds on the sample (mean +- std needs 2 seeds); suite scoring: fixed
     "Behaviour": Cost(0.40, 1.0, "mitigation_seeds", (0, 1, 2), 2),
 }
@@ -89,12 +87,11 @@ class Reference:
 
 @dataclass(frozen=True)
 class Knobs:
-    """What the budget sets: one sweep sample, sweep and headline seed counts per notebook, the recipes' epochs."""
+    """What the budget sets: one sweep sample, and sweep and headline seed counts per notebook."""
 
     sweep_sample: int  # train rows of the sample-trained comparisons
     seeds: dict[str, int] = field(default_factory=dict)  # notebook -> number of sweep seeds (first n of the default)
     final_seeds: dict[str, int] = field(default_factory=dict)  # notebook -> headline seeds (first n of the profile's)
-    epochs: int = EPOCH_LADDER[0]  # epochs of every recipe with an epoch_share (the hour profile's: 3)
 
 
 @dataclass(frozen=True)
@@ -153,10 +150,8 @@ def predict_one(nb: str, ref: Reference, rates: Rates, knobs: Knobs, train_rows:
         ref_final = len(params.get("seeds") or ()) or cost.final_seeds
         now = knobs.final_seeds.get(nb, ref_final)
         final = 1 - cost.final_share + cost.final_share * _rounds(now) / _rounds(ref_final)
-    ref_epochs = params.get("epochs") or EPOCH_LADDER[0]
-    epochs = 1 - cost.epoch_share + cost.epoch_share * knobs.epochs / ref_epochs
     every_row = (1 - cost.sample_share) * train_rows / ref.train_rows * final
-    share = (every_row + cost.sample_share * sample * seeds) * epochs
+    share = every_row + cost.sample_share * sample * seeds
     return ref.seconds[nb] * _ratio(ref.rates, rates, cost.rate) * share
 
 
@@ -167,7 +162,7 @@ def predict(refs: list[Reference], rates: Rates, knobs: Knobs, train_rows: int, 
 
 def candidates(notebooks: list[str]) -> list[Knobs]:
     """Knobs from the hour profile's to the floor: the sweep sample shrinks first, then the sweep seeds, then the
-    headline seeds, then the epochs."""
+    headline seeds."""
     full = full_knobs(notebooks)
     out = [Knobs(rows, full.seeds, full.final_seeds) for rows in SWEEP_LADDER]
     floor = {nb: min(n, COSTS[nb].seeds_floor) for nb, n in full.seeds.items()}
@@ -176,17 +171,12 @@ def candidates(notebooks: list[str]) -> list[Knobs]:
     final = {nb: min(n, FINAL_FLOOR) for nb, n in full.final_seeds.items()}
     if final != full.final_seeds:
         out.append(Knobs(SWEEP_FLOOR, floor, final))
-    if final:  # epochs only matter to notebooks with headline seeds
-        out += [Knobs(SWEEP_FLOOR, floor, final, e) for e in EPOCH_LADDER[1:]]
     return out
 
 
 def describe(knobs: Knobs) -> str:
     """The knobs in one line for the log and the record."""
-    return (
-        f"sweep_sample {knobs.sweep_sample:,}, sweep seeds {knobs.seeds}, headline seeds {knobs.final_seeds}, "
-        f"epochs {knobs.epochs}"
-    )
+    return f"sweep_sample {knobs.sweep_sample:,}, sweep seeds {knobs.seeds}, headline seeds {knobs.final_seeds}"
 
 
 def choose(
@@ -221,6 +211,4 @@ def notebook_params(knobs: Knobs, notebooks: list[str]) -> dict[str, dict[str, o
             out[nb][cost.seeds_param] = list(cost.seeds[: knobs.seeds[nb]])
         if nb in knobs.final_seeds and knobs.final_seeds[nb] < len(hour_seeds(nb)):
             out.setdefault(nb, {})["seeds"] = hour_seeds(nb)[: knobs.final_seeds[nb]]
-        if cost.epoch_share and knobs.epochs != EPOCH_LADDER[0]:
-            out.setdefault(nb, {})["epochs"] = knobs.epochs
     return out
