@@ -3,8 +3,8 @@
 "full" changes nothing: every notebook's own parameters cell (what GHC renders). "hour" is the default for
 DATASET=jigsaw (`make report DATASET=jigsaw PROFILE=full` gives the full settings). Every cut is a notebook
 parameter, only comparisons between configurations use the sample, and every saved model trains on every row.
-With a time budget (`make report` passes BUDGET_MIN on non-GHC data) the sweep sample, sweep seeds, headline seeds
-and epochs may shrink further to fit it on the machine at hand (src/apps/budget.py).
+With a time budget (`make report` passes BUDGET_MIN on non-GHC data) the sweep sample, the sweep seeds and then the
+headline seeds may shrink further to fit it on the machine at hand (src/apps/budget.py).
 """
 
 from __future__ import annotations
