@@ -42,7 +42,7 @@ def tokenize(
     splits: Splits, vocab_size: int, max_len: int, seed: int, sweep_sample: int | None, workers: int = 1
 ) -> Tokenized:
     """Train BPE at vocab_size / 4, / 2 and x1 on the train split (`workers` at a time, largest first, each on one
-    thread in a fresh process: the same bytes every run); encode every split once; cut the sweep rows."""
+    thread in a spawned process); encode every split once; cut the sweep rows."""
     texts = list(splits.train["text"])
     sizes = sorted({vocab_size // 4, vocab_size // 2, vocab_size}, reverse=True)
     jobs = [{"texts": texts, "vocab_size": v, "max_len": max_len, "seed": seed} for v in sizes]
