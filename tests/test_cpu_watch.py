@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from src.apps.cpu_watch import CpuWatch, busy_cores, cell_at, idle_stretches, read_stat, used_mb
+from src.apps.cpu_watch import CpuWatch, busy_cores, cell_at, idle_stretches, read_stat, slowest_cells, used_mb
 
 
 def test_idle_stretches_are_runs_of_samples_with_a_core_idle_longest_first() -> None:
@@ -45,6 +45,9 @@ def test_cell_at_names_the_code_cell_running_then() -> None:
     ]
     t0 = 1767225600.0  # 2026-01-01T00:00:00Z
     assert cell_at(cells, t0 + 5) == 1 and cell_at(cells, t0 + 30) == 2 and cell_at(cells, t0 + 99) is None
+    assert slowest_cells(cells) == [{"cell": 2, "seconds": 50.0}, {"cell": 1, "seconds": 10.0}]
+    assert slowest_cells(cells, keep=1) == [{"cell": 2, "seconds": 50.0}]
+    assert slowest_cells([{"cell_type": "code", "source": "x = 1", "metadata": {}}]) == []  # not run: not timed
 
 
 @pytest.mark.skipif(read_stat() is None, reason="no /proc/stat (not Linux)")

@@ -16,6 +16,7 @@ from pathlib import Path
 INTERVAL_S = 2.0  # seconds per sample: fine enough for a one-minute criterion, cheap (one small file read)
 IDLE_CORE = 0.5  # a sample has "a core idle" when at least this many cores' worth of its time was idle
 KEEP = 3  # longest idle stretches kept per notebook (where to look first)
+SLOWEST = 6  # longest cells kept per notebook (where the time goes)
 STAT = Path("/proc/stat")
 MEMINFO = Path("/proc/meminfo")
 
@@ -80,6 +81,19 @@ def cell_at(cells: list, t: float) -> int | None:
     return None
 
 
+def slowest_cells(cells: list, keep: int = SLOWEST) -> list[dict]:
+    """The `keep` longest code cells, longest first: [{"cell": 1-based code-cell index, "seconds": wall}]."""
+    code = [c for c in cells if c.get("cell_type") == "code" and c.get("source", "").strip()]
+    timed = []
+    for i, cell in enumerate(code, 1):
+        meta = cell.get("metadata", {}).get("papermill", {})
+        try:
+            timed.append({"cell": i, "seconds": round(_when(meta, "end_time") - _when(meta, "start_time"), 1)})
+        except (KeyError, TypeError, ValueError):  # a cell papermill did not time (not run)
+            continue
+    return sorted(timed, key=lambda c: -c["seconds"])[:keep]
+
+
 class CpuWatch:
     """Samples busy cores every `interval` seconds on a daemon thread while the `with` block runs."""
 
@@ -133,4 +147,5 @@ class CpuWatch:
             "idle_core_share": round(idle, 3),
             "idle_core_stretches": kept,
             "cpu_sample_seconds": self.interval,
+            "slowest_cells": slowest_cells(cells or []),
         }

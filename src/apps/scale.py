@@ -86,7 +86,7 @@ def _throughput(nb: str, doc: dict | None, n_train: int, models: Path, data_root
 def _notebook(t: dict) -> dict:
     """One notebook's line of the record from notebook_times.json."""
     keys: tuple[str, ...] = ("cpu_seconds", "cpu_per_wall", "longest_idle_core_seconds", "idle_core_share")
-    keys += ("idle_core_stretches",)
+    keys += ("idle_core_stretches", "slowest_cells")
     keys += ("peak_used_mb", "peak_added_mb")  # the machine's memory: side-by-side workers counted together
     machine = ("cpu", "torch_kernels")  # a record from a slower or different CPU reads differently
     cpu = {k: t[k] for k in keys + machine if k in t}
