@@ -68,29 +68,27 @@ def _when(meta: dict, key: str) -> float:
     return (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp()
 
 
-def cell_at(cells: list, t: float) -> int | None:
-    """1-based index of the code cell running at wall-clock time `t` (papermill's per-cell start/end metadata)."""
+def cell_times(cells: list) -> list[tuple[int, float, float]]:
+    """(1-based code-cell index, start, end) of every code cell papermill timed (seconds since the epoch)."""
     code = [c for c in cells if c.get("cell_type") == "code" and c.get("source", "").strip()]
+    out = []
     for i, cell in enumerate(code, 1):
         meta = cell.get("metadata", {}).get("papermill", {})
         try:
-            if _when(meta, "start_time") <= t <= _when(meta, "end_time"):
-                return i
+            out.append((i, _when(meta, "start_time"), _when(meta, "end_time")))
         except (KeyError, TypeError, ValueError):  # a cell papermill did not time (not run)
             continue
-    return None
+    return out
+
+
+def cell_at(cells: list, t: float) -> int | None:
+    """1-based index of the code cell running at wall-clock time `t` (papermill's per-cell start/end metadata)."""
+    return next((i for i, start, end in cell_times(cells) if start <= t <= end), None)
 
 
 def slowest_cells(cells: list, keep: int = SLOWEST) -> list[dict]:
     """The `keep` longest code cells, longest first: [{"cell": 1-based code-cell index, "seconds": wall}]."""
-    code = [c for c in cells if c.get("cell_type") == "code" and c.get("source", "").strip()]
-    timed = []
-    for i, cell in enumerate(code, 1):
-        meta = cell.get("metadata", {}).get("papermill", {})
-        try:
-            timed.append({"cell": i, "seconds": round(_when(meta, "end_time") - _when(meta, "start_time"), 1)})
-        except (KeyError, TypeError, ValueError):  # a cell papermill did not time (not run)
-            continue
+    timed = [{"cell": i, "seconds": round(end - start, 1)} for i, start, end in cell_times(cells)]
     return sorted(timed, key=lambda c: -c["seconds"])[:keep]
 
 
