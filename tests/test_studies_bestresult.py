@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from src.data.glove import WordTokenizer
+from src.evaluation.metrics import evaluate_model
 from src.evaluation.probes import PROBES
 from src.models.encoder import ModelConfig
 from src.report.template import TEMPLATES, typed_numbers
@@ -29,7 +30,7 @@ Y = np.array([[0, 0], [0, 0], [1, 1], [1, 0], [0, 0]] * 8, dtype=np.float32)
 LABELS = ["hd", "cv"]
 
 
-def _data(sweep: np.ndarray | None = None) -> GloveData:
+def _data(sweep: np.ndarray | None = None, sweep_val: np.ndarray | None = None) -> GloveData:
     spec = SimpleNamespace(labels=tuple(LABELS), derived={"hate": ("hd", "cv")})
     splits = SimpleNamespace(spec=spec, notes={})
     return GloveData(
@@ -39,6 +40,7 @@ def _data(sweep: np.ndarray | None = None) -> GloveData:
         {k: Y for k in ("train", "val", "test")},
         sweep,
         None,
+        sweep_val,
     )
 
 
@@ -72,6 +74,14 @@ def test_configs_and_data_scores() -> None:
     )
     run = _run(0)
     assert data.run_scores(run)["test"]["roc_auc"] == data.scores(run.p_val, run.p_test)["test"]["roc_auc"]
+    val_rows = np.arange(0, 40, 2)  # a comparison run validated on a sample of the validation rows
+    cut = Run(run.model, run.p_val[val_rows], run.p_test, 1.0, run.history)
+    got = _data(np.arange(20), val_rows).run_scores(cut)
+    want = evaluate_model(Y[val_rows], run.p_val[val_rows], Y, run.p_test, LABELS, data.derived)
+    assert got["validation"]["roc_auc"] == want["validation"]["roc_auc"]  # against the sampled rows' labels
+    assert got["test"]["roc_auc"] == data.run_scores(run)["test"]["roc_auc"]  # test: the whole split
+    with pytest.raises(ValueError, match="validation predictions"):
+        data.run_scores(cut)  # no sample to match: refused, not scored against the wrong rows
 
 
 def test_modes_share_tokenizers_and_compute_corpus_columns_once(tok: WordTokenizer) -> None:
@@ -92,11 +102,13 @@ def test_recipe_jobs_cut_rows_and_pass_the_teacher_only_when_distilling(tok: Wor
     mcfg, tcfg = configs(2, 8, 1, 16, 1, 1e-3, 0.5, seed=0)
     teacher = {k: np.full(Y.shape, 0.5, dtype=np.float32) for k in ("train", "val", "test")}
     rows = np.arange(10)
-    recipe = bs.Recipe(mode, mcfg, tcfg, _data(rows), teacher)
+    recipe = bs.Recipe(mode, mcfg, tcfg, _data(rows, np.arange(5)), teacher)
     plain = recipe.job()
     assert plain.tcfg == tcfg and plain.alpha == 0.0 and plain.teacher is None and len(plain.ids["train"]) == 10
+    assert len(plain.ids["val"]) == len(plain.y["val"]) == 5 and len(plain.ids["test"]) == len(Y)  # sample: val cut
     kd = recipe.job(seed=2, alpha=0.9, full=True)
     assert kd.tcfg.seed == 2 and kd.alpha == 0.9 and kd.teacher.shape == Y.shape and len(kd.ids["train"]) == len(Y)
+    assert len(kd.ids["val"]) == len(Y)  # every-row runs validate on every row
     assert recipe.job(pos_weight_power=1.0).tcfg.pos_weight_power == 1.0 and len(recipe.job(alpha=0.6).teacher) == 10
 
 

@@ -24,16 +24,24 @@ def test_sweep_rows_is_a_stratified_deterministic_sample() -> None:
     assert sweep_rows(y, None) is None and sweep_rows(y, len(y)) is None and sweep_rows(y, 5000) is None
 
 
-def test_subset_and_train_part_cut_only_the_train_split() -> None:
-    y = _y(10)
-    data = Encoded(None, [[i] for i in range(10)], [[1]], [[2]], y, y[:1], y[:1])
-    rows = np.array([1, 4, 7])
+def test_subset_cuts_train_to_the_rows_and_validation_to_as_many_and_train_part_cuts_what_it_is_given() -> None:
+    y, y_val = _y(1000), _y(400, seed=1)
+    data = Encoded(None, [[i] for i in range(1000)], [[i] for i in range(400)], [[2]], y, y_val, y_val[:1])
+    rows = sweep_rows(y, 100)
     part = data.subset(rows)
-    assert part.train == [[1], [4], [7]] and np.array_equal(part.y_train, y[rows])
-    assert part.val is data.val and part.test is data.test and data.subset(None) is data
+    val_rows = sweep_rows(y_val, len(rows))  # a sample-trained run validates on as many stratified rows
+    assert part.train == [[i] for i in rows] and np.array_equal(part.y_train, y[rows])
+    assert part.val == [[i] for i in val_rows] and np.array_equal(part.y_val, y_val[val_rows]) and len(part.val) == 100
+    assert part.test is data.test and data.subset(None) is data
+    assert data.subset(rows, seed=1).val != part.val and data.subset(rows).val == part.val  # seeded, deterministic
+    small = Encoded(None, [[i] for i in range(1000)], [[1]], [[2]], y, y_val[:1], y_val[:1])
+    assert small.subset(rows).val is small.val  # no fewer validation rows than train rows: kept whole
     split = {"train": np.arange(10), "val": np.arange(3)}
-    assert train_part(split, rows)["train"].tolist() == [1, 4, 7] and train_part(split, rows)["val"] is split["val"]
-    assert train_part({"train": ["a", "b", "c"]}, np.array([2]))["train"] == ["c"] and train_part(split, None) is split
+    r = np.array([1, 4, 7])
+    assert train_part(split, r)["train"].tolist() == [1, 4, 7] and train_part(split, r)["val"] is split["val"]
+    assert train_part(split, r, np.array([2]))["val"].tolist() == [2] and train_part(split, None) is split
+    assert train_part({"train": ["a", "b", "c"]}, np.array([2]))["train"] == ["c"]
+    assert train_part({"train": ["a"], "val": ["b", "c"]}, None, np.array([1])) == {"train": ["a"], "val": ["c"]}
 
 
 def test_profiles_pass_literals_and_full_changes_nothing() -> None:

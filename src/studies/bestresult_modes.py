@@ -55,11 +55,12 @@ class Mode:
     corpus: np.ndarray | None  # (V, corpus_dim) PPMI+SVD vectors of the training split
 
     def job(
-        self, mcfg: ModelConfig, tcfg: TrainConfig, y: dict, rows=None, teacher=None, alpha: float = 0.0
+        self, mcfg: ModelConfig, tcfg: TrainConfig, y: dict, rows=None, teacher=None, alpha: float = 0.0, val_rows=None
     ) -> GloveJob:
-        """The GloveJob of this variant, its train split cut to `rows` (None: all); `teacher` used when alpha > 0."""
+        """The GloveJob of this variant, its train split cut to `rows` and validation to `val_rows` (None: all);
+        `teacher` used when alpha > 0."""
         soft = train_part(teacher, rows)["train"] if alpha else None
-        ids, y = train_part(self.ids, rows), train_part(y, rows)
+        ids, y = train_part(self.ids, rows, val_rows), train_part(y, rows, val_rows)
         return GloveJob(self.tok, self.embedding, mcfg, tcfg, ids, y, corpus=self.corpus, teacher=soft, alpha=alpha)
 
 
@@ -80,7 +81,7 @@ def train_modes(
     variants: dict[str, Mode], mcfg: ModelConfig, tcfg: TrainConfig, data: GloveData, workers: int = 2
 ) -> dict[str, Run]:
     """Every variant with the same encoder and recipe, on the sweep rows, side by side."""
-    jobs = [m.job(mcfg, tcfg, data.y, data.sweep_idx) for m in variants.values()]
+    jobs = [m.job(mcfg, tcfg, data.y, data.sweep_idx, val_rows=data.sweep_val_idx) for m in variants.values()]
     return dict(zip(variants, train_glove_many(jobs, workers), strict=True))
 
 

@@ -42,8 +42,8 @@ class Recipe:
         Comparisons train on the sweep rows; `full` (the seeds of the chosen model) on every row.
         """
         tcfg = replace(self.tcfg, seed=self.tcfg.seed if seed is None else seed, **train)
-        rows = None if full else self.data.sweep_idx
-        return self.mode.job(self.mcfg, tcfg, self.data.y, rows, self.teacher, alpha)
+        rows, val_rows = (None, None) if full else (self.data.sweep_idx, self.data.sweep_val_idx)
+        return self.mode.job(self.mcfg, tcfg, self.data.y, rows, self.teacher, alpha, val_rows)
 
 
 def teacher_probs(data: GloveData, path: Path, kd_alphas: list) -> tuple[dict[str, np.ndarray] | None, str]:

@@ -36,30 +36,39 @@ class Encoded:
     y_val: np.ndarray
     y_test: np.ndarray | None  # None where only train/validation are needed (training jobs)
 
-    def subset(self, rows: np.ndarray | None) -> Encoded:
-        """The same splits with the train split cut to `rows` (None: self); validation and test stay whole."""
+    def subset(self, rows: np.ndarray | None, seed: int = 0) -> Encoded:
+        """The same splits with train cut to `rows` (None: self) and validation to a stratified sample of as many rows
+        (`sweep_rows`); test stays whole. At Jigsaw's size a sample-trained run's validation pass over every row, one
+        per epoch, took longer than its training; its comparisons only need the same validation rows for every run."""
         if rows is None:
             return self
+        val_rows = sweep_rows(self.y_val, len(rows), seed)
+        val, y_val = (
+            (self.val, self.y_val) if val_rows is None else ([self.val[i] for i in val_rows], self.y_val[val_rows])
+        )
         train = [self.train[i] for i in rows]
-        return Encoded(self.tokenizer, train, self.val, self.test, self.y_train[rows], self.y_val, self.y_test)
+        return Encoded(self.tokenizer, train, val, self.test, self.y_train[rows], y_val, self.y_test)
 
 
-def sweep_rows(y_train: np.ndarray, n: int | None, seed: int = 0) -> np.ndarray | None:
-    """Sorted indices of a label-stratified sample of `n` train rows for sweeps and ablations (None: all rows).
+def sweep_rows(y: np.ndarray, n: int | None, seed: int = 0) -> np.ndarray | None:
+    """Sorted indices of a label-stratified sample of `n` rows of a split for sweeps and ablations (None: all rows).
 
     Final models always train on every row; only choices made between configurations use the sample.
     """
-    if n is None or n >= len(y_train):
+    if n is None or n >= len(y):
         return None
-    return np.flatnonzero(stratified_split(y_train, frac=n / len(y_train), seed=seed + 7))
+    return np.flatnonzero(stratified_split(y, frac=n / len(y), seed=seed + 7))
 
 
-def train_part(split: dict, rows: np.ndarray | None) -> dict:
-    """A {"train", "val", "test"} dict of ids, labels or probabilities with "train" cut to `rows` (None: as is)."""
-    if rows is None:
-        return split
-    tr = split["train"]
-    return {**split, "train": tr[rows] if isinstance(tr, np.ndarray) else [tr[i] for i in rows]}
+def train_part(split: dict, rows: np.ndarray | None, val_rows: np.ndarray | None = None) -> dict:
+    """A {"train", "val", "test"} dict of ids, labels or probabilities with "train" cut to `rows` and "val" to
+    `val_rows` (None: as is; `Encoded.subset` says why the validation rows of a sample-trained run are cut)."""
+    out = dict(split)
+    for key, idx in (("train", rows), ("val", val_rows)):
+        if idx is not None:
+            part = split[key]
+            out[key] = part[idx] if isinstance(part, np.ndarray) else [part[i] for i in idx]
+    return split if rows is None and val_rows is None else out
 
 
 @dataclass
