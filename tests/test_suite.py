@@ -263,3 +263,25 @@ def test_default_goal_takes_the_small_model_with_the_smallest_worst_gap() -> Non
     g = default_goal(scores, params, f1, "default", "heldout", "ghc")["small_model_within_0.005_of_default"]
     assert g["model"] == "b" and not g["met"] and g["value"] == pytest.approx(0.06)
     assert default_goal(scores, {"default": 1, "big": 300_000}, f1, "default", "heldout", "ghc") == {}
+
+
+def test_predictors_reuse_the_test_split_probabilities(ghc_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from src.data.datasets import load_splits
+    from src.studies import behaviour as bh
+
+    splits = load_splits("ghc", root=ghc_dir)
+    calls: list[int] = []
+
+    class Fake:  # TF-IDF + LR stand-in: probabilities from the text length, each call counted
+        def predict_proba(self, texts: list[str]) -> np.ndarray:
+            calls.append(len(texts))
+            return np.array([[len(t) % 7 / 7, len(t) % 5 / 5, len(t) % 3 / 3] for t in texts])
+
+    monkeypatch.setattr(bh.baseline_model, "fitted", lambda s, c: (Fake(), "fake"))
+    predict, _, _ = bh.tfidf_predictor(splits, bh.TfidfConfig())
+    test = list(splits.test["text"])
+    assert calls == [len(splits.val), len(test)]
+    flags = predict(test)  # hate_f1's pass over the test split: no second prediction, the same flags
+    assert calls == [len(splits.val), len(test)] and len(flags) == len(test)
+    assert flags.equals(predict(test[:-1] + test[-1:])) and calls == [len(splits.val), len(test)]
+    assert predict(test[:3]).equals(flags.iloc[:3].reset_index(drop=True)) and calls[-1] == 3  # other texts: predicted
