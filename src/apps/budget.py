@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from src.apps.profiles import PROFILES
+
 SWEEP_LADDER = (20_000, 16_000, 12_000, 10_000, 8_000)  # sweep_sample values tried, the hour profile's first
 # The floor: below ~8,000 rows the rarest Jigsaw label (threat, 0.30%) has under ~25 positives in the sample, too
 # few for the sample-trained comparisons to rank configurations by validation AUC.
@@ -108,8 +110,6 @@ class Plan:
 
 def hour_seeds(nb: str) -> list[int]:
     """The hour profile's headline seeds of notebook `nb` ([] where it sets none)."""
-    from src.apps.profiles import PROFILES
-
     return list(PROFILES["hour"].get(nb, {}).get("seeds", []))  # type: ignore[call-overload]
 
 

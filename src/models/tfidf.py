@@ -1,9 +1,8 @@
 """TF-IDF (word + char n-grams) + one logistic regression per label: the report's baseline.
 
 Both cores work during a fit (`TfidfJobs`): the per-label liblinear fits run in threads (liblinear releases the
-GIL while it trains), and on large inputs the word vectorizer runs in a worker process while this one builds the
-char n-grams (`fit_all`: every vectorizer of several models together), and prediction splits its rows across
-processes. Each piece computes exactly what the sequential path computes (the vectorizers' transform is row by
+GIL while it trains), on large inputs the vectorizers fit in worker processes, char n-grams first (`fit_all`: one
+model's, or every vectorizer of several models together), and prediction splits its rows across processes. Each piece computes exactly what the sequential path computes (the vectorizers' transform is row by
 row; each label's fit is independent), so the models and probabilities are identical for any `n_jobs`
 (tests/test_tfidf.py).
 """
@@ -83,22 +82,16 @@ class TfidfLR:
         """Whether n_rows are many enough to fit and predict across processes."""
         return self.jobs.n_jobs > 1 and n_rows >= self.jobs.min_rows
 
-    def _features(self, texts, fit: bool = False) -> csr_matrix:
+    def _features(self, texts) -> csr_matrix:
+        """Features of texts under the fitted vectorizers (rows split across processes on large inputs)."""
         texts = self._prep(texts)
-        if not self.parallel(len(texts)) or (fit and len(self.vecs) < 2):
-            return hstack([v.fit_transform(texts) if fit else v.transform(texts) for v in self.vecs]).tocsr()
-        if not fit:  # rows are independent once fitted: split them across processes, this one included
-            return _transform_rows(self.vecs, texts, self.jobs.n_jobs)
-        with _pool(len(self.vecs) - 1) as pool:  # every vectorizer but the last (char: the slowest) in a worker
-            futures = [pool.submit(_fit_transform, v, texts) for v in self.vecs[:-1]]
-            last = self.vecs[-1].fit_transform(texts)
-            done = [f.result() for f in futures]
-        self.vecs[:-1] = [v for v, _ in done]  # the workers' fitted copies
-        return hstack([*(x for _, x in done), last]).tocsr()
+        if not self.parallel(len(texts)):
+            return hstack([v.transform(texts) for v in self.vecs]).tocsr()
+        return _transform_rows(self.vecs, texts, self.jobs.n_jobs)  # rows are independent once fitted
 
     def fit(self, texts, y: np.ndarray) -> TfidfLR:
         """Fit the vectorizers and one classifier per label on (texts, (N, L) 0/1 labels)."""
-        return self._fit_labels(self._features(texts, fit=True), y)
+        return fit_all([self], texts, y)[0]
 
     def _fit_labels(self, x: csr_matrix, y: np.ndarray) -> TfidfLR:
         """One classifier per label on fitted features x."""
@@ -177,14 +170,17 @@ FORMAT = "toxic-small tfidf_lr v1"
 
 
 def fit_all(models: list[TfidfLR], texts, y: np.ndarray) -> list[TfidfLR]:
-    """Fit several TF-IDF + LR models on the same rows: the same models as fitting each in turn.
+    """Fit one or several TF-IDF + LR models on the same rows: the same models as fitting each in turn.
 
     On large inputs the vectorizers of all of them are fitted together in the first model's n_jobs processes,
     slowest (char) first, so both cores work through that phase (a lone fit's word vectorizer ends long before its
     char one, leaving a core idle); then each model's label fits run here, in threads, in order.
     """
-    if len(models) < 2 or not models[0].parallel(len(texts)):
-        return [m.fit(texts, y) for m in models]
+    if not together(models, len(texts)):
+        for m in models:  # each model's features freed once its labels are fitted
+            prepped = m._prep(texts)
+            m._fit_labels(hstack([v.fit_transform(prepped) for v in m.vecs]).tocsr(), y)
+        return models
     prepped = [m._prep(texts) for m in models]
     tasks = [(i, j) for i, m in enumerate(models) for j in range(len(m.vecs))]
     tasks.sort(key=lambda t: models[t[0]].vecs[t[1]].analyzer != "char_wb")  # char first: the longest tasks
@@ -196,6 +192,11 @@ def fit_all(models: list[TfidfLR], texts, y: np.ndarray) -> list[TfidfLR]:
         m.vecs = [v for v, _ in parts]
         m._fit_labels(hstack([x for _, x in parts]).tocsr(), y)
     return models
+
+
+def together(models: list[TfidfLR], n_rows: int) -> bool:
+    """Whether `fit_all` fits these models' vectorizers side by side in processes (two or more, on many rows)."""
+    return sum(len(m.vecs) for m in models) > 1 and models[0].parallel(n_rows)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

@@ -16,7 +16,7 @@ from pathlib import Path
 from src.common.results import models_dir, read_results
 from src.data.datasets import Splits, label_matrix, load_splits
 from src.evaluation.records import model_entry
-from src.models.tfidf import TfidfConfig, TfidfJobs, TfidfLR, fit_all
+from src.models.tfidf import TfidfConfig, TfidfJobs, TfidfLR, fit_all, together
 from src.studies.runs import Run, fit_predict, predict_run
 
 QUICK_ROWS = 2000  # train rows of a quick (CI) run
@@ -86,7 +86,7 @@ def fit_configs(
     """
     labels = list(splits.spec.labels)
     models = {name: TfidfLR(cfg, labels, jobs) for name, cfg in configs.items()}
-    if len(models) < 2 or not next(iter(models.values())).parallel(len(splits.train)):
+    if len(models) < 2 or not together(list(models.values()), len(splits.train)):
         return {name: fit_predict(m, splits) for name, m in models.items()}, "each config fitted alone"
     t0 = time.perf_counter()
     fit_all(list(models.values()), list(splits.train["text"]), label_matrix(splits.train, labels).astype(int))
