@@ -2,9 +2,9 @@
 
 Both cores work during a fit (`TfidfJobs`): the per-label liblinear fits run in threads (liblinear releases the
 GIL while it trains), on large inputs the vectorizers fit in worker processes, char n-grams first (`fit_all`: one
-model's, or every vectorizer of several models together), and prediction splits its rows across processes. Each piece computes exactly what the sequential path computes (the vectorizers' transform is row by
-row; each label's fit is independent), so the models and probabilities are identical for any `n_jobs`
-(tests/test_tfidf.py).
+model's, or every vectorizer of several models together), and prediction splits its rows across processes. Each
+piece computes exactly what the sequential path computes (the vectorizers' transform is row by row; each label's
+fit is independent), so the models and probabilities are identical for any `n_jobs` (tests/test_tfidf.py).
 """
 
 from __future__ import annotations
