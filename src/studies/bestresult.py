@@ -23,7 +23,7 @@ from src.evaluation.metrics import evaluate_model
 from src.models.embeddings import ppmi_svd
 from src.models.encoder import ModelConfig
 from src.models.glove_embedding import GloveEmbedding
-from src.studies.runs import Encoded, Run, in_processes, sweep_rows, train_run
+from src.studies.runs import Encoded, Run, in_processes, sweep_rows, sweep_val_rows, train_run
 from src.training.loop import TrainConfig
 
 
@@ -86,7 +86,7 @@ def load_data(
     texts = {"train": list(splits.train["text"]), "val": list(splits.val["text"]), "test": list(splits.test["text"])}
     y = {k: label_matrix(df, labels) for k, df in (("train", splits.train), ("val", splits.val), ("test", splits.test))}
     sweep_idx = sweep_rows(y["train"], sweep_sample, seed)  # None: comparisons use every row
-    sweep_val = None if sweep_idx is None else sweep_rows(y["val"], len(sweep_idx), seed)  # as Encoded.subset
+    sweep_val = sweep_val_rows(y["val"], sweep_idx, seed)  # as Encoded.subset
     if quick and glove_source is None:
         # CI never needs the GloVe package: random 50-d vectors for the fixture's words (some left out as OOV).
         glove_source = write_synthetic_glove(texts["train"], Path(tempfile.mkdtemp()) / "glove_synthetic_50d.txt")

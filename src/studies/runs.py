@@ -42,7 +42,7 @@ class Encoded:
         per epoch, took longer than its training; its comparisons only need the same validation rows for every run."""
         if rows is None:
             return self
-        val_rows = sweep_rows(self.y_val, len(rows), seed)
+        val_rows = sweep_val_rows(self.y_val, rows, seed)
         val, y_val = (
             (self.val, self.y_val) if val_rows is None else ([self.val[i] for i in val_rows], self.y_val[val_rows])
         )
@@ -60,15 +60,22 @@ def sweep_rows(y: np.ndarray, n: int | None, seed: int = 0) -> np.ndarray | None
     return np.flatnonzero(stratified_split(y, frac=n / len(y), seed=seed + 7))
 
 
+def sweep_val_rows(y_val: np.ndarray, rows: np.ndarray | None, seed: int = 0) -> np.ndarray | None:
+    """The validation rows of runs trained on train `rows`: a stratified sample of as many (None: every row)."""
+    return None if rows is None else sweep_rows(y_val, len(rows), seed)
+
+
 def train_part(split: dict, rows: np.ndarray | None, val_rows: np.ndarray | None = None) -> dict:
     """A {"train", "val", "test"} dict of ids, labels or probabilities with "train" cut to `rows` and "val" to
     `val_rows` (None: as is; `Encoded.subset` says why the validation rows of a sample-trained run are cut)."""
+    if rows is None and val_rows is None:
+        return split
     out = dict(split)
     for key, idx in (("train", rows), ("val", val_rows)):
         if idx is not None:
             part = split[key]
             out[key] = part[idx] if isinstance(part, np.ndarray) else [part[i] for i in idx]
-    return split if rows is None and val_rows is None else out
+    return out
 
 
 @dataclass
